@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The main job on a throwaway local Postgres: installs auth_sync, starts a cluster owned by the
+# postgres user on a free port, gives it a Supabase-shaped auth schema (the test fixture: a local
+# Postgres has no Supabase Auth), applies migrations/ in order, and prints the installation checks.
+# The cluster is left running; the last lines say how to connect and how to stop it.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+bash "${REPO_ROOT}/scripts/setup.sh"
+export PATH="${HOME}/.cargo/bin:${PATH}"
+cd "$REPO_ROOT"
+
+log "cargo pgrx install --release"
+cargo pgrx install --release --pg-config "$PG_CONFIG" >/tmp/auth_sync_demo_install.log 2>&1 \
+    || { cat /tmp/auth_sync_demo_install.log; die "cargo pgrx install failed"; }
+
+DEMO="${AUTH_SYNC_DEMO_DIR:-/tmp/auth_sync_demo}"
+if [ -d "$DEMO" ]; then
+    log "removing the previous demo cluster in ${DEMO}"
+    stop_cluster "$DEMO"
+    rm -rf "$DEMO"
+fi
+make_pg_dir "$DEMO"
+PORT=$(free_port)
+log "starting a throwaway cluster in ${DEMO} on 127.0.0.1:${PORT}"
+start_cluster "$DEMO" "$PORT" "127.0.0.1"
+
+psql_at "$DEMO" "$PORT" postgres -c "CREATE DATABASE app" >/dev/null
+log "loading the Supabase-shaped auth schema (pgrx-tests/fixture/supabase_auth.sql)"
+psql_at "$DEMO" "$PORT" app -f - <"$FIXTURE_SQL" >/dev/null
+
+for m in $(find "${REPO_ROOT}/migrations" -maxdepth 1 -name '*.sql' | sort); do
+    log "applying migrations/$(basename "$m")"
+    psql_at "$DEMO" "$PORT" app -1 -f - <"$m" >/dev/null
+done
+
+log "auth_sync.verify_installation()"
+psql_at "$DEMO" "$PORT" app -c "SELECT * FROM auth_sync.verify_installation()"
+
+cat <<MSG
+
+The demo cluster is running (data in ${DEMO}/data, log in ${DEMO}/postgres.log).
+  connect: psql -h 127.0.0.1 -p ${PORT} -U postgres app
+  stop:    runuser -u postgres -- ${PG_BIN}/pg_ctl -D ${DEMO}/data stop
+MSG

@@ -1,0 +1,51 @@
+# Shared helpers for auth_sync's scripts. Source it; do not run it.
+# shellcheck shell=bash
+
+PG_MAJOR=15
+PG_BIN="/usr/lib/postgresql/${PG_MAJOR}/bin"
+PG_CONFIG="${PG_BIN}/pg_config"
+PGXS_TEST="/usr/lib/postgresql/${PG_MAJOR}/lib/pgxs/src/test"
+PGRX_VERSION="0.18.1"
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+FIXTURE_SQL="${REPO_ROOT}/pgrx-tests/fixture/supabase_auth.sql"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Run a command as the postgres OS user (Postgres refuses to run as root).
+as_pg() {
+    if [ "$(id -un)" = postgres ]; then "$@"; else runuser -u postgres -- "$@"; fi
+}
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# make_pg_dir DIR: a directory owned by postgres, so nothing postgres must write is owned by root.
+make_pg_dir() {
+    mkdir -p "$1"
+    chown postgres:postgres "$1"
+    chmod 700 "$1"
+}
+
+# start_cluster DIR PORT LISTEN: initdb DIR/data as postgres and start it with its socket in DIR.
+start_cluster() {
+    local dir=$1 port=$2 listen=${3:-}
+    as_pg "${PG_BIN}/initdb" -D "${dir}/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"${dir}/initdb.log" 2>&1 \
+        || { cat "${dir}/initdb.log" >&2; die "initdb failed in ${dir}/data"; }
+    as_pg "${PG_BIN}/pg_ctl" -D "${dir}/data" -l "${dir}/postgres.log" -w -t 60 \
+        -o "-p ${port} -k ${dir} -c listen_addresses='${listen}' -c fsync=off" start >/dev/null \
+        || { cat "${dir}/postgres.log" >&2; die "could not start Postgres in ${dir}/data"; }
+}
+
+stop_cluster() {
+    local dir=$1
+    [ -f "${dir}/data/postmaster.pid" ] && as_pg "${PG_BIN}/pg_ctl" -D "${dir}/data" -m fast -w stop >/dev/null 2>&1
+    return 0
+}
+
+# psql_at DIR PORT DB ARGS...: psql as postgres over the cluster's socket, stopping at the first error.
+psql_at() {
+    local dir=$1 port=$2 db=$3; shift 3
+    as_pg "${PG_BIN}/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$port" -U postgres -d "$db" "$@"
+}

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Runs every test layer of auth_sync against a real PostgreSQL 15, from a fresh machine or not:
+#   1. cargo test            the pure crate (auth_sync_core), no Postgres
+#   2. cargo pgrx test       #[pg_test] functions inside a server pgrx starts (as postgres)
+#   3. pg_regress            pgrx-tests/sql vs pgrx-tests/expected, fixture database
+#   4. pg_isolation_regress  pgrx-tests/isolation specs (concurrent sessions)
+#   5. migrations            migrations/ applied twice to a fresh fixture database
+# A failing test in any layer makes the script exit non-zero. The last line is the total.
+# AUTH_SYNC_LAYERS="3 4" runs only those layers (for development; CI runs all).
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+
+bash "${REPO_ROOT}/scripts/setup.sh" || die "setup failed"
+export PATH="${HOME}/.cargo/bin:${PATH}"
+cd "$REPO_ROOT"
+
+TESTROOT="$(mktemp -d /tmp/auth_sync_test.XXXXXX)"
+chown postgres:postgres "$TESTROOT"
+cleanup() { stop_cluster "${TESTROOT}/cluster"; rm -rf "$TESTROOT"; }
+trap cleanup EXIT
+
+total_pass=0
+total_fail=0
+summary=()
+record() { # layer passed failed
+    total_pass=$((total_pass + $2)); total_fail=$((total_fail + $3))
+    summary+=("$(printf '%-22s %4d passed, %d failed' "$1" "$2" "$3")")
+}
+
+want() { [[ -z "${AUTH_SYNC_LAYERS:-}" || " ${AUTH_SYNC_LAYERS} " == *" $1 "* ]]; }
+
+# Sums cargo's "test result:" lines from a log into "passed failed".
+cargo_counts() {
+    awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1) } }
+         END { print p + 0, f + 0 }' "$1"
+}
+
+# Reads pg_regress's closing line ("All N tests passed." / "M of N tests failed.").
+regress_counts() {
+    local line
+    line=$(grep -E 'tests? (passed|failed)' "$1" | tail -n 1)
+    if [[ $line =~ All\ ([0-9]+)\ tests?\ passed ]]; then echo "${BASH_REMATCH[1]} 0"
+    elif [[ $line =~ ([0-9]+)\ of\ ([0-9]+)\ tests?\ failed ]]; then
+        echo "$((BASH_REMATCH[2] - BASH_REMATCH[1])) ${BASH_REMATCH[1]}"
+    else echo "0 1"; fi
+}
+
+# --- 1. pure crate -------------------------------------------------------------------------
+if want 1; then
+log "layer 1: cargo test -p auth_sync_core"
+cargo test -p auth_sync_core 2>&1 | tee "${TESTROOT}/cargo.log"
+rc=${PIPESTATUS[0]}
+read -r p f < <(cargo_counts "${TESTROOT}/cargo.log")
+[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+record "cargo test" "$p" "$f"
+fi
+
+# --- 2. #[pg_test] --------------------------------------------------------------------------
+if want 2; then
+log "layer 2: cargo pgrx test pg${PG_MAJOR} --runas postgres"
+cargo pgrx test "pg${PG_MAJOR}" --runas postgres --pgdata "${TESTROOT}/pgrx" 2>&1 | tee "${TESTROOT}/pgrx.log"
+rc=${PIPESTATUS[0]}
+read -r p f < <(cargo_counts "${TESTROOT}/pgrx.log")
+[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+record "cargo pgrx test" "$p" "$f"
+fi
+
+# --- the release-shaped build for the SQL layers --------------------------------------------
+# (`cargo pgrx test` installed a build with the pg_test feature; replace it with the real one.)
+log "cargo pgrx install (debug profile) for the SQL-level layers"
+cargo pgrx install --pg-config "$PG_CONFIG" >"${TESTROOT}/install.log" 2>&1 \
+    || { cat "${TESTROOT}/install.log"; die "cargo pgrx install failed"; }
+
+CL="${TESTROOT}/cluster"
+make_pg_dir "$CL"
+PORT=$(free_port)
+start_cluster "$CL" "$PORT" ""
+psql_at "$CL" "$PORT" postgres -c "CREATE DATABASE fixture_template" >/dev/null
+psql_at "$CL" "$PORT" fixture_template -f "$FIXTURE_SQL" >/dev/null || die "fixture failed to load"
+
+# Copies a suite into a postgres-owned work dir (the checkout may not be readable by postgres).
+stage() { # src dest
+    cp -r "$1" "$2"
+    chown -R postgres:postgres "$2"
+}
+
+# --- 3. pg_regress --------------------------------------------------------------------------
+if want 3; then
+log "layer 3: pg_regress (pgrx-tests/sql)"
+RW="${TESTROOT}/regress"
+stage "${REPO_ROOT}/pgrx-tests" "$RW"
+psql_at "$CL" "$PORT" postgres -c "CREATE DATABASE auth_sync_regress TEMPLATE fixture_template" >/dev/null
+(cd "$RW" && as_pg "${PGXS_TEST}/regress/pg_regress" --bindir="$PG_BIN" --inputdir="$RW" --outputdir="$RW" \
+    --host="$CL" --port="$PORT" --user=postgres --use-existing --dbname=auth_sync_regress \
+    --schedule="${RW}/schedule") 2>&1 | tee "${TESTROOT}/regress.log"
+read -r p f < <(regress_counts "${TESTROOT}/regress.log")
+[ -s "${RW}/regression.diffs" ] && cat "${RW}/regression.diffs"
+rm -rf "${REPO_ROOT}/pgrx-tests/results"; cp -r "${RW}/results" "${REPO_ROOT}/pgrx-tests/results" 2>/dev/null
+record "pg_regress" "$p" "$f"
+fi
+
+# --- 4. pg_isolation_regress ----------------------------------------------------------------
+if want 4; then
+log "layer 4: pg_isolation_regress (pgrx-tests/isolation)"
+IW="${TESTROOT}/isolation"
+stage "${REPO_ROOT}/pgrx-tests/isolation" "$IW"
+psql_at "$CL" "$PORT" postgres -c "CREATE DATABASE auth_sync_isolation TEMPLATE fixture_template" >/dev/null
+psql_at "$CL" "$PORT" auth_sync_isolation -c "CREATE EXTENSION auth_sync" >/dev/null
+(cd "$IW" && as_pg "${PGXS_TEST}/isolation/pg_isolation_regress" --bindir="$PG_BIN" --inputdir="$IW" \
+    --outputdir="$IW" --host="$CL" --port="$PORT" --user=postgres --use-existing \
+    --dbname=auth_sync_isolation --schedule="${IW}/schedule") 2>&1 | tee "${TESTROOT}/isolation.log"
+read -r p f < <(regress_counts "${TESTROOT}/isolation.log")
+[ -s "${IW}/regression.diffs" ] && cat "${IW}/regression.diffs"
+rm -rf "${REPO_ROOT}/pgrx-tests/isolation/results"; cp -r "${IW}/results" "${REPO_ROOT}/pgrx-tests/isolation/results" 2>/dev/null
+record "pg_isolation_regress" "$p" "$f"
+fi
+
+# --- 5. migrations --------------------------------------------------------------------------
+if want 5; then
+log "layer 5: migrations applied in order, twice"
+p=0; f=0
+psql_at "$CL" "$PORT" postgres -c "CREATE DATABASE auth_sync_migrations TEMPLATE fixture_template" >/dev/null
+mapfile -t migrations < <(find "${REPO_ROOT}/migrations" -maxdepth 1 -name '*.sql' | sort)
+# (pg_dump's \restrict lines carry a random key per run; they are not schema.)
+dump() { as_pg "${PG_BIN}/pg_dump" -h "$CL" -p "$PORT" -U postgres --schema-only auth_sync_migrations | grep -v '^\\\(un\)\?restrict '; }
+for pass in 1 2; do
+    for m in "${migrations[@]}"; do
+        if PGOPTIONS='-c client_min_messages=warning' psql_at "$CL" "$PORT" auth_sync_migrations -1 -f - <"$m" >/dev/null; then
+            p=$((p + 1)); echo "ok   pass ${pass}: $(basename "$m")"
+        else
+            f=$((f + 1)); echo "FAIL pass ${pass}: $(basename "$m")"
+        fi
+    done
+    [ "$pass" = 1 ] && dump >"${TESTROOT}/schema1.sql"
+done
+dump >"${TESTROOT}/schema2.sql"
+if diff -u "${TESTROOT}/schema1.sql" "${TESTROOT}/schema2.sql"; then
+    p=$((p + 1)); echo "ok   second application left the schema unchanged"
+else
+    f=$((f + 1)); echo "FAIL second application changed the schema"
+fi
+bad=$(psql_at "$CL" "$PORT" auth_sync_migrations -At -c \
+    "SELECT string_agg(check_name || ': ' || detail, '; ') FROM auth_sync.verify_installation() WHERE NOT ok")
+if [ -z "$bad" ]; then p=$((p + 1)); echo "ok   verify_installation() all ok after migrations"
+else f=$((f + 1)); echo "FAIL verify_installation(): $bad"; fi
+[ "${#migrations[@]}" -gt 0 ] || f=$((f + 1))
+record "migrations" "$p" "$f"
+fi
+
+echo
+echo "auth_sync test layers:"
+printf '  %s\n' "${summary[@]}"
+echo "tests: ${total_pass} passed, ${total_fail} failed"
+[ "$total_fail" -eq 0 ] && [ "$total_pass" -gt 0 ]

@@ -1,0 +1,119 @@
+-- auth_sync.verify_installation(): one row per check. Later capabilities add their checks here.
+
+CREATE FUNCTION auth_sync.verify_installation()
+RETURNS TABLE (check_name text, ok boolean, detail text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_installed text;
+    v_library   text;
+    v_missing   text[];
+    v_bad       text[];
+    -- Functions that signed-in users may call through the API (none yet).
+    c_client_functions constant text[] := ARRAY[]::text[];
+    -- Functions called only by triggers, never by clients.
+    c_trigger_functions constant text[] := ARRAY[]::text[];
+BEGIN
+    -- 1. the SQL objects and the loaded library are the same version
+    SELECT e.extversion INTO v_installed FROM pg_extension e WHERE e.extname = 'auth_sync';
+    v_library := auth_sync.version();
+    check_name := 'extension_version';
+    ok := v_installed IS NOT DISTINCT FROM v_library;
+    detail := format('extension %s, library %s', v_installed, v_library);
+    RETURN NEXT;
+
+    -- 2. the Supabase Auth tables the extension works on
+    SELECT array_agg(t ORDER BY t) INTO v_missing
+      FROM unnest(ARRAY['auth.users', 'auth.identities']) AS t
+     WHERE to_regclass(t) IS NULL;
+    check_name := 'auth_tables';
+    ok := v_missing IS NULL;
+    detail := CASE WHEN ok THEN 'auth.users and auth.identities present'
+                   ELSE 'missing: ' || array_to_string(v_missing, ', ') END;
+    RETURN NEXT;
+
+    -- 3. the auth.users columns the extension reads and writes
+    SELECT array_agg(c ORDER BY c) INTO v_missing
+      FROM unnest(ARRAY[
+              'id', 'instance_id', 'aud', 'role', 'email', 'phone', 'encrypted_password',
+              'email_confirmed_at', 'confirmation_token', 'recovery_token',
+              'email_change_token_new', 'email_change', 'raw_app_meta_data',
+              'raw_user_meta_data', 'created_at', 'updated_at', 'last_sign_in_at',
+              'banned_until', 'deleted_at', 'is_sso_user', 'is_anonymous']) AS c
+     WHERE to_regclass('auth.users') IS NULL
+        OR NOT EXISTS (SELECT FROM pg_attribute a
+                        WHERE a.attrelid = 'auth.users'::regclass
+                          AND a.attname = c AND a.attnum > 0 AND NOT a.attisdropped);
+    check_name := 'auth_users_columns';
+    ok := v_missing IS NULL;
+    detail := CASE WHEN ok THEN 'all required columns present'
+                   ELSE 'missing columns: ' || array_to_string(v_missing, ', ') END;
+    RETURN NEXT;
+
+    -- 4. the Supabase roles the grants are made to
+    SELECT array_agg(r ORDER BY r) INTO v_missing
+      FROM unnest(ARRAY['anon', 'authenticated', 'service_role']) AS r
+     WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = r);
+    check_name := 'supabase_roles';
+    ok := v_missing IS NULL;
+    detail := CASE WHEN ok THEN 'anon, authenticated, service_role present'
+                   ELSE 'missing roles: ' || array_to_string(v_missing, ', ') END;
+    RETURN NEXT;
+
+    -- 5. no function of the extension is executable by PUBLIC
+    SELECT array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text) INTO v_bad
+      FROM pg_proc p
+     WHERE p.pronamespace = 'auth_sync'::regnamespace
+       AND has_function_privilege('public', p.oid, 'EXECUTE');
+    check_name := 'no_public_execute';
+    ok := v_bad IS NULL;
+    detail := CASE WHEN ok THEN 'no auth_sync function is executable by PUBLIC'
+                   ELSE 'executable by PUBLIC: ' || array_to_string(v_bad, ', ') END;
+    RETURN NEXT;
+
+    -- 6. anon and authenticated reach only the functions meant for clients
+    SELECT array_agg(format('%s by %s', p.oid::regprocedure, r.rolname)
+                     ORDER BY p.oid::regprocedure::text, r.rolname) INTO v_bad
+      FROM pg_proc p
+      CROSS JOIN pg_roles r
+     WHERE p.pronamespace = 'auth_sync'::regnamespace
+       AND r.rolname IN ('anon', 'authenticated')
+       AND has_function_privilege(r.oid, p.oid, 'EXECUTE')
+       AND NOT (r.rolname = 'authenticated' AND p.proname = ANY (c_client_functions));
+    check_name := 'client_roles_execute';
+    ok := v_bad IS NULL;
+    detail := CASE WHEN ok THEN 'anon and authenticated can execute only client functions'
+                   ELSE 'unexpected grants: ' || array_to_string(v_bad, ', ') END;
+    RETURN NEXT;
+
+    -- 7. service_role can run every admin function
+    SELECT array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text) INTO v_bad
+      FROM pg_proc p
+     WHERE p.pronamespace = 'auth_sync'::regnamespace
+       AND p.prorettype <> 'trigger'::regtype
+       AND NOT (p.proname = ANY (c_trigger_functions))
+       AND EXISTS (SELECT FROM pg_roles WHERE rolname = 'service_role')
+       AND NOT has_function_privilege('service_role', p.oid, 'EXECUTE');
+    check_name := 'service_role_execute';
+    ok := v_bad IS NULL;
+    detail := CASE WHEN ok THEN 'service_role can execute every admin function'
+                   ELSE 'not executable by service_role: ' || array_to_string(v_bad, ', ') END;
+    RETURN NEXT;
+
+    -- 8. every SECURITY DEFINER function pins its search_path
+    SELECT array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text) INTO v_bad
+      FROM pg_proc p
+     WHERE p.pronamespace = 'auth_sync'::regnamespace
+       AND p.prosecdef
+       AND NOT EXISTS (SELECT FROM unnest(p.proconfig) AS cfg WHERE cfg LIKE 'search_path=%');
+    check_name := 'security_definer_search_path';
+    ok := v_bad IS NULL;
+    detail := CASE WHEN ok THEN 'every SECURITY DEFINER function pins search_path'
+                   ELSE 'no pinned search_path: ' || array_to_string(v_bad, ', ') END;
+    RETURN NEXT;
+END
+$function$;
+
+COMMENT ON FUNCTION auth_sync.verify_installation() IS
+    'One row per installation check (check_name, ok, detail); every ok should be true.';
