@@ -89,6 +89,7 @@ if want 3; then
 log "layer 3: pg_regress (pgrx-tests/sql)"
 RW="${TESTROOT}/regress"
 stage "${REPO_ROOT}/pgrx-tests" "$RW"
+stage "${REPO_ROOT}/migrations" "${RW}/migrations"
 psql_at "$CL" "$PORT" postgres -c "CREATE DATABASE auth_sync_regress TEMPLATE fixture_template" >/dev/null
 (cd "$RW" && as_pg "${PGXS_TEST}/regress/pg_regress" --bindir="$PG_BIN" --inputdir="$RW" --outputdir="$RW" \
     --host="$CL" --port="$PORT" --user=postgres --use-existing --dbname=auth_sync_regress \

@@ -2,7 +2,7 @@
 
 CREATE FUNCTION auth_sync.verify_installation()
 RETURNS TABLE (check_name text, ok boolean, detail text)
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
@@ -12,8 +12,9 @@ DECLARE
     v_bad       text[];
     -- Functions that signed-in users may call through the API (none yet).
     c_client_functions constant text[] := ARRAY[]::text[];
-    -- Functions called only by triggers, never by clients.
-    c_trigger_functions constant text[] := ARRAY[]::text[];
+    -- Functions that are not part of the admin API: internal helpers (named _*) and the code
+    -- generated from the registrations; nobody but the owner executes them.
+    c_internal_prefixes constant text[] := ARRAY['\_%', 'generated\_%'];
 BEGIN
     -- 1. the SQL objects and the loaded library are the same version
     SELECT e.extversion INTO v_installed FROM pg_extension e WHERE e.extname = 'auth_sync';
@@ -92,7 +93,7 @@ BEGIN
       FROM pg_proc p
      WHERE p.pronamespace = 'auth_sync'::regnamespace
        AND p.prorettype <> 'trigger'::regtype
-       AND NOT (p.proname = ANY (c_trigger_functions))
+       AND NOT (p.proname LIKE ANY (c_internal_prefixes))
        AND EXISTS (SELECT FROM pg_roles WHERE rolname = 'service_role')
        AND NOT has_function_privilege('service_role', p.oid, 'EXECUTE');
     check_name := 'service_role_execute';
@@ -112,6 +113,54 @@ BEGIN
     detail := CASE WHEN ok THEN 'every SECURITY DEFINER function pins search_path'
                    ELSE 'no pinned search_path: ' || array_to_string(v_bad, ', ') END;
     RETURN NEXT;
+
+    -- 9. the triggers on auth.users are installed
+    check_name := 'triggers_installed';
+    SELECT array_agg(t ORDER BY t) INTO v_missing
+      FROM unnest(ARRAY['auth_sync_create_profile', 'auth_sync_refresh_profile']) AS t
+     WHERE to_regclass('auth.users') IS NULL
+        OR NOT EXISTS (SELECT FROM pg_trigger tg
+                        WHERE tg.tgrelid = 'auth.users'::regclass AND tg.tgname = t AND tg.tgenabled <> 'D');
+    ok := v_missing IS NULL;
+    detail := CASE WHEN ok THEN 'profile triggers on auth.users installed and enabled'
+                   ELSE 'missing or disabled: ' || array_to_string(v_missing, ', ')
+                        || ' (run SELECT * FROM auth_sync.install_triggers())' END;
+    RETURN NEXT;
+
+    -- 10. every registered table still exists and its column map still fits it
+    check_name := 'registered_tables';
+    SELECT array_agg(m.target::text || ': ' || coalesce(auth_sync._registration_problem(m.target), 'ok')
+                     ORDER BY m.target::text) FILTER (WHERE auth_sync._registration_problem(m.target) IS NOT NULL)
+      INTO v_bad
+      FROM auth_sync.managed_tables m;
+    ok := v_bad IS NULL;
+    detail := CASE WHEN ok THEN format('%s registered table(s) valid', (SELECT count(*) FROM auth_sync.managed_tables))
+                   ELSE array_to_string(v_bad, '; ') END;
+    RETURN NEXT;
+END
+$function$;
+
+-- What is wrong with a registration now (the table was dropped, a mapped column dropped or
+-- retyped...), or NULL.
+CREATE FUNCTION auth_sync._registration_problem(p_target regclass) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    m record;
+BEGIN
+    SELECT * INTO m FROM auth_sync.managed_tables mt WHERE mt.target = p_target;
+    IF NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = p_target::oid) THEN
+        RETURN 'table no longer exists (auth_sync.unregister_table it)';
+    END IF;
+    PERFORM auth_sync._map_columns(m.target, m.user_column, m.column_map, 'r', 'f');
+    IF NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = p_target AND a.attname = m.user_column
+                      AND a.attnum > 0 AND NOT a.attisdropped) THEN
+        RETURN format('user column "%s" no longer exists', m.user_column);
+    END IF;
+    RETURN NULL;
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLERRM;
 END
 $function$;
 

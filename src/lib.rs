@@ -6,8 +6,28 @@
 //! extension script here, in dependency order.
 
 use pgrx::prelude::*;
+use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting, JsonB};
+
+mod drop_guard;
 
 ::pgrx::pg_module_magic!(name, version);
+
+/// `auth_sync.strict_triggers`: when on, a profile write that fails inside the auth.users triggers
+/// fails the sign-up instead of being journaled in auth_sync.sync_failures. (The SQL reads the
+/// setting with current_setting(); registering it here makes SET validate the value.)
+static STRICT_TRIGGERS: GucSetting<bool> = GucSetting::<bool>::new(false);
+
+#[pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    GucRegistry::define_bool_guc(
+        c"auth_sync.strict_triggers",
+        c"Make a failing profile write fail the sign-up.",
+        c"Off (the default): a profile row the auth.users trigger cannot write is journaled in auth_sync.sync_failures and the sign-up proceeds. On: the error is raised.",
+        &STRICT_TRIGGERS,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+}
 
 // In `cargo pgrx test` builds only, the Supabase auth fixture is created first, inside
 // CREATE EXTENSION: pgrx's test framework creates the extension in a fresh database before any
@@ -18,16 +38,56 @@ extension_sql_file!("../pgrx-tests/fixture/supabase_auth.sql", bootstrap);
 
 extension_sql_file!("../sql/preflight.sql", name = "preflight");
 extension_sql_file!(
+    "../sql/schema.sql",
+    name = "schema",
+    requires = ["preflight"]
+);
+extension_sql_file!(
+    "../sql/internal.sql",
+    name = "internal",
+    requires = ["schema"]
+);
+extension_sql_file!(
+    "../sql/registry.sql",
+    name = "registry",
+    requires = ["internal", extract_user_fields]
+);
+extension_sql_file!("../sql/sync.sql", name = "sync", requires = ["registry"]);
+extension_sql_file!("../sql/report.sql", name = "report", requires = ["sync"]);
+extension_sql_file!(
+    "../sql/drop_guard.sql",
+    name = "drop_guard",
+    requires = ["registry"]
+);
+extension_sql_file!(
     "../sql/verify.sql",
     name = "verify",
-    requires = ["preflight", version]
+    requires = ["report", "drop_guard", version]
 );
 extension_sql_file!("../sql/finalize.sql", finalize);
 
 /// The version of the installed library (from Cargo.toml).
 #[pg_extern(stable, parallel_safe)]
 fn version() -> &'static str {
-    auth_sync_core::VERSION
+    env!("CARGO_PKG_VERSION")
+}
+
+/// The derived fields of an auth user, from its metadata and email, as text[]:
+/// display_name, first_name, last_name, avatar_url, provider, provider_user_id.
+/// Never fails: metadata of the wrong JSON type yields NULL for that field.
+#[pg_extern(immutable, parallel_safe)]
+fn extract_user_fields(
+    user_meta: Option<JsonB>,
+    app_meta: Option<JsonB>,
+    email: Option<&str>,
+) -> Vec<Option<String>> {
+    auth_sync_core::fields::supabase_user_fields(
+        user_meta.as_ref().map(|j| &j.0),
+        app_meta.as_ref().map(|j| &j.0),
+        email,
+    )
+    .to_array()
+    .into()
 }
 
 #[cfg(any(test, feature = "pg_test"))]
@@ -72,6 +132,51 @@ mod tests {
         .expect("spi")
         .expect("check present");
         assert!(!ok, "a PUBLIC grant must fail the check");
+    }
+
+    #[pg_test]
+    fn extract_user_fields_reads_google_metadata() {
+        let fields = Spi::get_one::<Vec<Option<String>>>(
+            r#"SELECT auth_sync.extract_user_fields(
+                   '{"full_name": "Ada Lovelace", "avatar_url": "https://a", "provider_id": "42"}',
+                   '{"provider": "google"}', 'ada@example.com')"#,
+        )
+        .expect("spi")
+        .expect("non-null");
+        assert_eq!(
+            fields,
+            vec![
+                Some("Ada Lovelace".to_string()),
+                None,
+                None,
+                Some("https://a".to_string()),
+                Some("google".to_string()),
+                Some("42".to_string()),
+            ]
+        );
+    }
+
+    #[pg_test]
+    fn extract_user_fields_never_fails_on_null_or_wrong_types() {
+        let fields = Spi::get_one::<Vec<Option<String>>>(
+            r#"SELECT auth_sync.extract_user_fields(NULL, '"x"', NULL)"#,
+        )
+        .expect("spi")
+        .expect("non-null");
+        assert_eq!(fields, vec![None; 6]);
+    }
+
+    #[pg_test]
+    fn strict_triggers_setting_is_validated() {
+        let v = Spi::get_one::<String>("SELECT current_setting('auth_sync.strict_triggers')")
+            .expect("spi")
+            .expect("set");
+        assert_eq!(v, "off");
+    }
+
+    #[pg_test(error = "parameter \"auth_sync.strict_triggers\" requires a Boolean value")]
+    fn strict_triggers_rejects_garbage() {
+        Spi::run("SET auth_sync.strict_triggers = 'maybe'").expect("spi");
     }
 
     #[pg_test]

@@ -71,9 +71,17 @@ ROLLBACK;
 SELECT count(*) AS auth_users_columns FROM pg_attribute
  WHERE attrelid = 'auth.users'::regclass AND attnum > 0 AND NOT attisdropped;
 
--- DROP EXTENSION removes its functions and leaves auth.users alone.
+-- The triggers on auth.users come with the extension; dropping another extension leaves them.
+SELECT tgname FROM pg_trigger WHERE tgrelid = 'auth.users'::regclass AND NOT tgisinternal ORDER BY 1;
+CREATE EXTENSION pgcrypto;
+DROP EXTENSION pgcrypto;
+SELECT count(*) AS auth_sync_triggers FROM pg_trigger WHERE tgrelid = 'auth.users'::regclass AND NOT tgisinternal;
+
+-- DROP EXTENSION removes its functions and its triggers, and leaves auth.users alone.
 DROP EXTENSION auth_sync;
 SELECT count(*) AS functions_left FROM pg_proc WHERE pronamespace = to_regnamespace('auth_sync');
+SELECT count(*) AS triggers_left FROM pg_trigger WHERE tgrelid = 'auth.users'::regclass AND NOT tgisinternal;
+SELECT count(*) AS event_triggers_left FROM pg_event_trigger WHERE evtname LIKE 'auth_sync%';
 SELECT to_regclass('auth.users') IS NOT NULL AS auth_users_still_there;
 
 -- Installed again for the suites that follow.

@@ -1,0 +1,482 @@
+-- Registered tables, the code generated from them, and the triggers on auth.users.
+
+CREATE VIEW auth_sync.registered_tables AS
+SELECT coalesce(format('%I.%I', n.nspname, c.relname), m.target::oid::text) AS table_name,
+       m.kind,
+       m.source,
+       m.user_column,
+       m.column_map,
+       m.user_unique                        AS user_column_unique,
+       c.oid IS NOT NULL                    AS table_exists,
+       m.registered_at,
+       m.registered_by
+  FROM auth_sync.managed_tables m
+  LEFT JOIN pg_catalog.pg_class c ON c.oid = m.target::oid
+  LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ ORDER BY 1;
+COMMENT ON VIEW auth_sync.registered_tables IS 'The tables auth_sync manages (register_table).';
+
+-- Checks a table before it is registered, so that a problem shows now and not at a sign-up.
+-- Returns whether the user column has a unique index of its own.
+CREATE FUNCTION auth_sync._validate_table(p_target regclass, p_user_column name, p_kind text,
+                                          p_map jsonb, p_source text) RETURNS boolean
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_rel    record;
+    v_uc     record;
+    v_col    name;
+    v_idx    record;
+    v_unique boolean;
+BEGIN
+    SELECT c.relkind, n.nspname INTO v_rel
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.oid = p_target;
+    IF v_rel.relkind NOT IN ('r', 'p') THEN
+        RAISE EXCEPTION '% is not a table', p_target USING ERRCODE = 'wrong_object_type';
+    END IF;
+    IF v_rel.nspname IN ('pg_catalog', 'information_schema', 'pg_toast', 'auth', 'auth_sync',
+                         'storage', 'vault', 'realtime', 'supabase_functions', 'extensions',
+                         'graphql', 'graphql_public', 'pgsodium', 'pgsodium_masks', 'net', 'cron',
+                         'supabase_migrations') THEN
+        RAISE EXCEPTION 'auth_sync does not manage tables in schema %', v_rel.nspname
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Register your application''s own tables (for example in schema public).';
+    END IF;
+    IF p_kind IS NULL OR p_kind NOT IN ('profile', 'owned') THEN
+        RAISE EXCEPTION 'kind must be ''profile'' or ''owned'', not %', coalesce(quote_literal(p_kind), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF p_source IS NULL OR p_source !~ '^[a-z][a-z0-9_]{0,62}$' THEN
+        RAISE EXCEPTION 'source must be ''supabase'' or the lower-case name of an identity provider (like ''clerk''), not %',
+                coalesce(quote_literal(p_source), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    SELECT a.attnum, a.atttypid, a.atttypmod INTO v_uc
+      FROM pg_attribute a
+     WHERE a.attrelid = p_target AND a.attname = p_user_column AND a.attnum > 0 AND NOT a.attisdropped;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'user column "%" does not exist in %', p_user_column, p_target
+            USING ERRCODE = 'undefined_column';
+    END IF;
+    IF p_source = 'supabase' AND auth_sync._base_type(v_uc.atttypid) <> 'uuid'::regtype THEN
+        RAISE EXCEPTION 'user column "%" of % has type %; it must be uuid to hold auth.users.id',
+                p_user_column, p_target, format_type(v_uc.atttypid, v_uc.atttypmod)
+            USING ERRCODE = 'datatype_mismatch';
+    END IF;
+    IF p_source <> 'supabase' AND auth_sync._column_kind(v_uc.atttypid) <> 'text' THEN
+        RAISE EXCEPTION 'user column "%" of % has type %; it must be text to hold % user ids',
+                p_user_column, p_target, format_type(v_uc.atttypid, v_uc.atttypmod), p_source
+            USING ERRCODE = 'datatype_mismatch';
+    END IF;
+
+    IF p_kind = 'owned' AND p_map IS DISTINCT FROM '{}'::jsonb THEN
+        RAISE EXCEPTION 'column_map applies to profile tables; % is registered as owned', p_target
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- every mapped column exists and fits its field (raises naming the column)
+    PERFORM auth_sync._map_columns(p_target, p_user_column, p_map, 'r', 'f');
+
+    IF p_kind = 'profile' THEN
+        -- a NOT NULL column nobody fills would reject every sign-up
+        SELECT a.attname INTO v_col
+          FROM pg_attribute a
+         WHERE a.attrelid = p_target AND a.attnum > 0 AND NOT a.attisdropped
+           AND a.attnotnull AND NOT a.atthasdef AND a.attidentity = '' AND a.attgenerated = ''
+           AND a.attname <> p_user_column AND NOT (p_map ? a.attname)
+         ORDER BY a.attnum LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'column "%" of % is NOT NULL, has no default, and column_map does not fill it: every sign-up would fail',
+                    v_col, p_target
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Map it to a field, give it a default, or make it nullable.';
+        END IF;
+
+        -- a unique index that does not include the user column can reject a second user
+        FOR v_idx IN
+            SELECT i.indexrelid::regclass AS index_name, i.indnullsnotdistinct AS nnd,
+                   array_agg(a.attname ORDER BY a.attnum) AS cols,
+                   bool_or(a.attname = p_user_column) AS has_user,
+                   (array_agg(a.attname ORDER BY a.attnum) FILTER (WHERE p_map ? a.attname))[1] AS mapped_col,
+                   (array_agg(a.attname ORDER BY a.attnum) FILTER (
+                        WHERE NOT (p_map ? a.attname) AND a.attidentity = ''
+                          AND ((d.adbin IS NOT NULL AND pg_get_expr(d.adbin, d.adrelid)
+                                  !~* '(nextval|gen_random_uuid|uuid_generate_v[1-7]|random)\(')
+                               OR (d.adbin IS NULL AND i.indnullsnotdistinct))))[1] AS same_value_col
+              FROM pg_index i
+              -- the columns the index uses: its simple key columns, and those its expressions
+              -- and predicate depend on
+              CROSS JOIN LATERAL (
+                  SELECT k.attnum FROM unnest(i.indkey) AS k(attnum) WHERE k.attnum > 0
+                  UNION
+                  SELECT dep.refobjsubid FROM pg_depend dep
+                   WHERE dep.classid = 'pg_class'::regclass AND dep.objid = i.indexrelid
+                     AND dep.refclassid = 'pg_class'::regclass AND dep.refobjid = p_target
+                     AND dep.refobjsubid > 0) AS used
+              JOIN pg_attribute a ON a.attrelid = p_target AND a.attnum = used.attnum
+              LEFT JOIN pg_attrdef d ON d.adrelid = p_target AND d.adnum = a.attnum
+             WHERE i.indrelid = p_target AND i.indisunique
+             GROUP BY i.indexrelid, i.indnullsnotdistinct
+        LOOP
+            CONTINUE WHEN v_idx.has_user;
+            IF v_idx.mapped_col IS NOT NULL THEN
+                RAISE EXCEPTION 'unique index % on % could reject a user: column "%" is filled from the auth user and two users can share its value',
+                        v_idx.index_name, p_target, v_idx.mapped_col
+                    USING ERRCODE = 'invalid_parameter_value',
+                          HINT = format('Include the user column "%s" in the index, or leave "%s" out of column_map.',
+                                        p_user_column, v_idx.mapped_col);
+            END IF;
+            IF v_idx.same_value_col IS NOT NULL THEN
+                RAISE EXCEPTION 'unique index % on % could reject a user: column "%" gets the same value for every new user',
+                        v_idx.index_name, p_target, v_idx.same_value_col
+                    USING ERRCODE = 'invalid_parameter_value',
+                          HINT = format('Include the user column "%s" in the index.', p_user_column);
+            END IF;
+        END LOOP;
+    END IF;
+
+    SELECT EXISTS (
+        SELECT FROM pg_index i
+         WHERE i.indrelid = p_target AND i.indisunique AND i.indisvalid AND i.indpred IS NULL
+           AND i.indexprs IS NULL AND i.indnkeyatts = 1 AND i.indkey[0] = v_uc.attnum)
+      INTO v_unique;
+    RETURN v_unique;
+END
+$$;
+
+-- Writes auth_sync.generated_profile_insert(auth.users) and
+-- auth_sync.generated_profile_update(auth.users, auth.users) from the registered supabase profile
+-- tables: static SQL per table, so the triggers run cached plans instead of dynamic SQL. Each table
+-- gets its own exception block: one failing table neither blocks the sign-up nor the others.
+CREATE FUNCTION auth_sync._regenerate() RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $gen$
+DECLARE
+    t          record;
+    c          record;
+    v_ins      text := '';
+    v_upd      text := '';
+    v_ins_f    boolean := false;
+    v_upd_f    boolean := false;
+    v_cols     text;
+    v_vals     text;
+    v_set      text;
+    v_diff     text;
+    v_deps     text[];
+    v_uses_f   boolean;
+    v_uc       text;
+    v_handler  text;
+BEGIN
+    FOR t IN
+        SELECT m.* FROM auth_sync.managed_tables m
+          JOIN pg_class pc ON pc.oid = m.target::oid
+         WHERE m.kind = 'profile' AND m.source = 'supabase'
+         ORDER BY m.target::text
+    LOOP
+        v_uc := quote_ident(t.user_column);
+        v_cols := v_uc; v_vals := 'r.id'; v_set := NULL; v_diff := NULL; v_deps := '{}'; v_uses_f := false;
+        FOR c IN SELECT * FROM auth_sync._map_columns(t.target, t.user_column, t.column_map, 'r', 'f') LOOP
+            v_cols := v_cols || ', ' || quote_ident(c.column_name);
+            v_vals := v_vals || ', ' || c.expr_sql;
+            v_set := concat_ws(', ', v_set, format('%I = %s', c.column_name, c.expr_sql));
+            v_diff := concat_ws(' OR ', v_diff, format('t.%I IS DISTINCT FROM %s', c.column_name, c.expr_sql));
+            v_deps := v_deps || c.deps;
+            v_uses_f := v_uses_f OR c.uses_derived;
+        END LOOP;
+
+        -- the exception handler of each table's block; %OP% stands for the operation
+        v_handler := format($h$
+        EXCEPTION WHEN OTHERS THEN
+            IF auth_sync._strict_triggers() THEN
+                RAISE;
+            END IF;
+            PERFORM auth_sync._record_failure(r.id::text, %L, '%%OP%%', SQLSTATE, SQLERRM);
+        END;$h$, t.target::text);
+
+        v_ins := v_ins || format(E'\n        -- %s\n        BEGIN', t.target);
+        IF t.user_unique THEN
+            v_ins := v_ins || format($s$
+            INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) DO NOTHING;$s$,
+                t.target, v_cols, v_vals, v_uc);
+        ELSE
+            -- no unique index on the user column: serialise with sync_profiles and create_profile
+            v_ins := v_ins || format($s$
+            LOCK TABLE %1$s IN ROW EXCLUSIVE MODE;
+            PERFORM pg_advisory_xact_lock(%2$s, hashtext(r.id::text));
+            INSERT INTO %1$s (%3$s) SELECT %4$s
+             WHERE NOT EXISTS (SELECT FROM %1$s AS t WHERE t.%5$s = r.id) ON CONFLICT DO NOTHING;$s$,
+                t.target, t.target::oid::int, v_cols, v_vals, v_uc);
+        END IF;
+        v_ins := v_ins || replace(v_handler, '%OP%', 'insert');
+        v_ins_f := v_ins_f OR v_uses_f;
+
+        IF v_set IS NOT NULL THEN
+            v_upd := v_upd || format($s$
+        -- %1$s
+        IF %2$s THEN
+        BEGIN
+            UPDATE %1$s AS t SET %3$s
+             WHERE t.%4$s = r.id AND (%5$s);%6$s
+        END IF;$s$,
+                t.target,
+                (SELECT string_agg(format('o.%1$I IS DISTINCT FROM r.%1$I', d), ' OR ' ORDER BY d)
+                   FROM (SELECT DISTINCT unnest(v_deps) AS d) AS x),
+                v_set, v_uc, v_diff, replace(v_handler, '%OP%', 'update'));
+            v_upd_f := v_upd_f OR v_uses_f;
+        END IF;
+    END LOOP;
+
+    EXECUTE format($f$
+CREATE OR REPLACE FUNCTION auth_sync.generated_profile_insert(r auth.users) RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS %L$f$,
+        format(E'-- generated by auth_sync._regenerate() from auth_sync.managed_tables; do not edit\nDECLARE\n    f text[];\nBEGIN%s%s\nEND',
+               CASE WHEN v_ins_f THEN E'\n    f := auth_sync.extract_user_fields(r.raw_user_meta_data, r.raw_app_meta_data, r.email);' ELSE '' END,
+               v_ins));
+    EXECUTE format($f$
+CREATE OR REPLACE FUNCTION auth_sync.generated_profile_update(o auth.users, r auth.users) RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS %L$f$,
+        format(E'-- generated by auth_sync._regenerate() from auth_sync.managed_tables; do not edit\nDECLARE\n    f text[];\nBEGIN\n    IF r.deleted_at IS NOT NULL THEN\n        RETURN;\n    END IF;%s%s\nEND',
+               CASE WHEN v_upd_f THEN E'\n    f := auth_sync.extract_user_fields(r.raw_user_meta_data, r.raw_app_meta_data, r.email);' ELSE '' END,
+               v_upd));
+    REVOKE ALL ON FUNCTION auth_sync.generated_profile_insert(auth.users) FROM PUBLIC;
+    REVOKE ALL ON FUNCTION auth_sync.generated_profile_update(auth.users, auth.users) FROM PUBLIC;
+END
+$gen$;
+
+-- The auth.users columns whose change must refresh a profile (the union over the column maps).
+CREATE FUNCTION auth_sync._update_dependencies() RETURNS text[]
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(array_agg(DISTINCT d ORDER BY d), '{}')
+      FROM auth_sync.managed_tables m
+      JOIN pg_class pc ON pc.oid = m.target::oid
+     CROSS JOIN LATERAL auth_sync._map_columns(m.target, m.user_column, m.column_map, 'r', 'f') AS c
+     CROSS JOIN LATERAL unnest(c.deps) AS d
+     WHERE m.kind = 'profile' AND m.source = 'supabase'
+$$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Trigger functions on auth.users. SECURITY DEFINER: the Auth server inserts as
+-- supabase_auth_admin, which has no rights on application tables.
+-- ---------------------------------------------------------------------------------------------
+CREATE FUNCTION auth_sync.create_user_profile() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF pg_catalog.to_regprocedure('auth_sync.generated_profile_insert(auth.users)') IS NOT NULL THEN
+        PERFORM auth_sync.generated_profile_insert(NEW);
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION auth_sync.create_user_profile() IS
+    'AFTER INSERT on auth.users: creates the row of every registered profile table (never blocks the sign-up unless auth_sync.strict_triggers is on).';
+
+CREATE FUNCTION auth_sync.refresh_user_profile() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF pg_catalog.to_regprocedure('auth_sync.generated_profile_update(auth.users,auth.users)') IS NOT NULL THEN
+        PERFORM auth_sync.generated_profile_update(OLD, NEW);
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION auth_sync.refresh_user_profile() IS
+    'AFTER UPDATE on auth.users (only when a mapped source column changed): refreshes mapped profile columns.';
+
+-- (Re)creates the UPDATE trigger when the set of columns it must watch changed. Its WHEN clause
+-- names only those columns, so a sign-in (last_sign_in_at) costs no profile work unless a map
+-- asks for last_sign_in_at.
+CREATE FUNCTION auth_sync._install_update_trigger() RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_deps text[] := auth_sync._update_dependencies();
+    v_tag  text   := 'watches: ' || coalesce(nullif(array_to_string(v_deps, ', '), ''), '(nothing)');
+    v_old  text;
+BEGIN
+    SELECT obj_description(tg.oid, 'pg_trigger') INTO v_old
+      FROM pg_trigger tg WHERE tg.tgrelid = 'auth.users'::regclass AND tg.tgname = 'auth_sync_refresh_profile';
+    IF FOUND AND v_old IS NOT DISTINCT FROM v_tag THEN
+        RETURN;
+    END IF;
+    IF FOUND THEN
+        DROP TRIGGER auth_sync_refresh_profile ON auth.users;
+    END IF;
+    EXECUTE format('CREATE TRIGGER auth_sync_refresh_profile AFTER UPDATE ON auth.users FOR EACH ROW WHEN (%s) EXECUTE FUNCTION auth_sync.refresh_user_profile()',
+                   coalesce((SELECT string_agg(format('OLD.%1$I IS DISTINCT FROM NEW.%1$I', d), ' OR ')
+                               FROM unnest(v_deps) AS d), 'false'));
+    EXECUTE format('COMMENT ON TRIGGER auth_sync_refresh_profile ON auth.users IS %L', v_tag);
+END
+$$;
+
+CREATE FUNCTION auth_sync._triggers_installed() RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT EXISTS (SELECT FROM pg_trigger
+                    WHERE tgrelid = 'auth.users'::regclass AND tgname = 'auth_sync_create_profile')
+$$;
+
+-- p_regenerate is false only inside CREATE EXTENSION: functions created there would become
+-- members of the extension, which pg_dump does not dump; generated code must be dumped with the
+-- registrations it comes from.
+CREATE FUNCTION auth_sync._install_triggers(p_regenerate boolean DEFAULT true) RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF p_regenerate THEN
+        PERFORM auth_sync._regenerate();
+    END IF;
+    IF NOT auth_sync._triggers_installed() THEN
+        CREATE TRIGGER auth_sync_create_profile AFTER INSERT ON auth.users
+            FOR EACH ROW EXECUTE FUNCTION auth_sync.create_user_profile();
+    END IF;
+    PERFORM auth_sync._install_update_trigger();
+END
+$$;
+
+-- After a registration changed: regenerate, and refresh the UPDATE trigger if triggers are on.
+CREATE FUNCTION auth_sync._registrations_changed() RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM auth_sync._regenerate();
+    IF auth_sync._triggers_installed() THEN
+        PERFORM auth_sync._install_update_trigger();
+    END IF;
+END
+$$;
+
+-- ---------------------------------------------------------------------------------------------
+-- The admin API
+-- ---------------------------------------------------------------------------------------------
+CREATE FUNCTION auth_sync.install_triggers()
+RETURNS TABLE (trigger_name text, definition text)
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM auth_sync._install_triggers();
+    PERFORM auth_sync._audit('install_triggers', '{}', '{}');
+    RETURN QUERY
+        SELECT tg.tgname::text, pg_get_triggerdef(tg.oid)
+          FROM pg_trigger tg
+         WHERE tg.tgrelid = 'auth.users'::regclass AND tg.tgname LIKE 'auth\_sync\_%'
+         ORDER BY tg.tgname;
+END
+$$;
+COMMENT ON FUNCTION auth_sync.install_triggers() IS
+    'Installs (or refreshes) auth_sync''s triggers on auth.users; returns them.';
+
+-- Drops auth_sync's triggers from auth.users and the generated code; returns the trigger names.
+CREATE FUNCTION auth_sync._uninstall_triggers() RETURNS text[]
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_names text[];
+    v_name  text;
+BEGIN
+    SELECT coalesce(array_agg(tg.tgname::text ORDER BY tg.tgname), '{}') INTO v_names
+      FROM pg_trigger tg
+     WHERE tg.tgrelid = 'auth.users'::regclass AND tg.tgname LIKE 'auth\_sync\_%';
+    FOREACH v_name IN ARRAY v_names LOOP
+        EXECUTE format('DROP TRIGGER %I ON auth.users', v_name);
+    END LOOP;
+    IF to_regprocedure('auth_sync.generated_profile_insert(auth.users)') IS NOT NULL THEN
+        DROP FUNCTION auth_sync.generated_profile_insert(auth.users);
+    END IF;
+    IF to_regprocedure('auth_sync.generated_profile_update(auth.users,auth.users)') IS NOT NULL THEN
+        DROP FUNCTION auth_sync.generated_profile_update(auth.users, auth.users);
+    END IF;
+    RETURN v_names;
+END
+$$;
+
+CREATE FUNCTION auth_sync.uninstall_triggers()
+RETURNS TABLE (trigger_name text)
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_names text[] := auth_sync._uninstall_triggers();
+BEGIN
+    PERFORM auth_sync._audit('uninstall_triggers', '{}', jsonb_build_object('dropped', to_jsonb(v_names)));
+    RETURN QUERY SELECT unnest(v_names);
+END
+$$;
+COMMENT ON FUNCTION auth_sync.uninstall_triggers() IS
+    'Removes auth_sync''s triggers from auth.users (sign-ups then create no profiles); returns their names.';
+
+CREATE FUNCTION auth_sync.register_table(target regclass, user_column name, kind text DEFAULT 'profile',
+                                         column_map jsonb DEFAULT '{}', source text DEFAULT 'supabase')
+RETURNS SETOF auth_sync.registered_tables
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_unique boolean;
+    v_map    jsonb := coalesce(register_table.column_map, '{}');
+BEGIN
+    IF register_table.target IS NULL OR register_table.user_column IS NULL THEN
+        RAISE EXCEPTION 'target and user_column are required' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    v_unique := auth_sync._validate_table(register_table.target, register_table.user_column,
+                                          register_table.kind, v_map, register_table.source);
+    INSERT INTO auth_sync.managed_tables AS m
+           (target, user_column, kind, column_map, source, user_unique, registered_by)
+    VALUES (register_table.target, register_table.user_column, register_table.kind, v_map,
+            register_table.source, v_unique, auth_sync._caller())
+    ON CONFLICT (target) DO UPDATE
+       SET user_column = EXCLUDED.user_column, kind = EXCLUDED.kind, column_map = EXCLUDED.column_map,
+           source = EXCLUDED.source, user_unique = EXCLUDED.user_unique,
+           registered_at = pg_catalog.now(), registered_by = EXCLUDED.registered_by
+     WHERE (m.user_column, m.kind, m.column_map, m.source, m.user_unique)
+           IS DISTINCT FROM (EXCLUDED.user_column, EXCLUDED.kind, EXCLUDED.column_map,
+                             EXCLUDED.source, EXCLUDED.user_unique);
+    PERFORM auth_sync._registrations_changed();
+    PERFORM auth_sync._audit('register_table',
+        jsonb_build_object('target', register_table.target::text, 'user_column', register_table.user_column,
+                           'kind', register_table.kind, 'column_map', v_map, 'source', register_table.source),
+        '{}');
+    RETURN QUERY SELECT * FROM auth_sync.registered_tables r WHERE r.table_name = register_table.target::text;
+END
+$$;
+COMMENT ON FUNCTION auth_sync.register_table(regclass, name, text, jsonb, text) IS
+    'Registers a table for auth_sync to manage (kind profile: one row per user; owned: rows removed with the user). Checks the table now; re-registering updates the registration.';
+
+CREATE FUNCTION auth_sync.unregister_table(target regclass) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_found boolean;
+BEGIN
+    DELETE FROM auth_sync.managed_tables m WHERE m.target = unregister_table.target;
+    v_found := FOUND;
+    IF v_found THEN
+        PERFORM auth_sync._registrations_changed();
+    END IF;
+    PERFORM auth_sync._audit('unregister_table', jsonb_build_object('target', unregister_table.target::text),
+                             jsonb_build_object('was_registered', v_found));
+    RETURN v_found;
+END
+$$;
+COMMENT ON FUNCTION auth_sync.unregister_table(regclass) IS
+    'Stops managing a table; returns false when it was not registered.';

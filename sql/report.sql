@@ -1,0 +1,143 @@
+-- The health of the sync: one summary row, and a JSON verdict for a server's /health endpoint.
+
+CREATE FUNCTION auth_sync.get_auth_sync_summary()
+RETURNS TABLE (total_auth_users bigint, active_auth_users bigint, total_profiles bigint,
+               missing_profiles bigint, orphaned_profiles bigint, duplicate_profiles bigint,
+               sync_percentage numeric(5,2), total_employees bigint, employees_linked bigint,
+               employees_without_auth bigint, inactive_with_auth bigint, failed_events_24h bigint,
+               last_sync_at timestamptz)
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_tables regclass[];
+    v_parts  text[] := '{}';
+    v_sql    text;
+    s        record;
+    i        int := 0;
+BEGIN
+    SELECT coalesce(array_agg(tt), '{}') INTO v_tables FROM auth_sync._profile_tables() AS tt;
+    -- Per profile table, one pass over auth.users joined to the rows per user of that table:
+    -- users without a row (missing), rows without a live user (orphaned), rows beyond the first
+    -- (duplicate). The first table's pass also counts the users, so the common case reads
+    -- auth.users once.
+    FOR s IN SELECT m.target, m.user_column, m.user_unique
+               FROM auth_sync.managed_tables m WHERE m.target = ANY (v_tables) ORDER BY m.target::text LOOP
+        i := i + 1;
+        v_parts := v_parts || format(
+            $q$t%1$s AS (
+                SELECT count(u.id) AS users,
+                       count(u.id) FILTER (WHERE u.deleted_at IS NULL AND (u.banned_until IS NULL OR u.banned_until <= now())) AS active,
+                       count(u.id) FILTER (WHERE u.deleted_at IS NULL) AS live,
+                       coalesce(sum(p.n), 0)::bigint AS profiles,
+                       count(*) FILTER (WHERE p.n IS NULL AND u.deleted_at IS NULL) AS missing,
+                       coalesce(sum(p.n) FILTER (WHERE u.id IS NULL OR u.deleted_at IS NOT NULL), 0)::bigint AS orphaned,
+                       coalesce(sum(p.n - 1) FILTER (WHERE p.n > 1 AND u.id IS NOT NULL AND u.deleted_at IS NULL), 0)::bigint AS duplicates
+                  FROM (SELECT id, deleted_at, banned_until FROM auth.users) AS u
+                  FULL JOIN (%2$s) AS p ON p.uid = u.id)$q$,
+            i,
+            CASE WHEN s.user_unique THEN format('SELECT %I AS uid, 1::bigint AS n FROM %s', s.user_column, s.target)
+                 ELSE format('SELECT %I AS uid, count(*) AS n FROM %s GROUP BY 1', s.user_column, s.target) END);
+    END LOOP;
+    IF i = 0 THEN
+        v_sql := $q$WITH t0 AS (SELECT count(*) AS users,
+                                      count(*) FILTER (WHERE deleted_at IS NULL AND (banned_until IS NULL OR banned_until <= now())) AS active,
+                                      0::bigint AS profiles, 0::bigint AS missing, 0::bigint AS orphaned, 0::bigint AS duplicates, 0::bigint AS live
+                                 FROM auth.users)
+                    SELECT t0.users, t0.active, t0.profiles, t0.missing, t0.orphaned, t0.duplicates, 100.00::numeric(5,2)
+                      FROM t0$q$;
+    ELSE
+        v_sql := format(
+            $q$WITH %1$s
+               SELECT t1.users, t1.active, %2$s, %3$s, %4$s, %5$s,
+                      CASE WHEN t1.live * %6$s = 0 THEN 100.00
+                           ELSE round(100.0 * (t1.live * %6$s - (%3$s)) / (t1.live * %6$s), 2) END::numeric(5,2)
+                 FROM %7$s$q$,
+            array_to_string(v_parts, ', '),
+            (SELECT string_agg(format('t%s.profiles', g), ' + ') FROM generate_series(1, i) g),
+            (SELECT string_agg(format('t%s.missing', g), ' + ') FROM generate_series(1, i) g),
+            (SELECT string_agg(format('t%s.orphaned', g), ' + ') FROM generate_series(1, i) g),
+            (SELECT string_agg(format('t%s.duplicates', g), ' + ') FROM generate_series(1, i) g),
+            i,
+            (SELECT string_agg(format('t%s', g), ', ') FROM generate_series(1, i) g));
+    END IF;
+    RETURN QUERY EXECUTE format(
+        $q$SELECT s.*, 0::bigint, 0::bigint, 0::bigint, 0::bigint,
+                  (SELECT count(*) FROM auth_sync.sync_failures f WHERE f.occurred_at > now() - interval '24 hours'),
+                  (SELECT max(r.finished_at) FROM auth_sync.sync_runs r WHERE NOT r.dry_run)
+             FROM (%s) AS s$q$, v_sql);
+END
+$$;
+COMMENT ON FUNCTION auth_sync.get_auth_sync_summary() IS
+    'One row: auth users, profiles (missing, orphaned, duplicate), sync percentage, employees, failures in the last 24 hours, last sync.';
+
+CREATE FUNCTION auth_sync.health() RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    s          record;
+    v_failing  text[];
+    v_triggers boolean := auth_sync._triggers_installed();
+    v_tables   bigint;
+    v_warnings text[] := '{}';
+    v_status   text;
+BEGIN
+    SELECT * INTO s FROM auth_sync.get_auth_sync_summary();
+    SELECT array_agg(v.check_name ORDER BY v.check_name) INTO v_failing
+      FROM auth_sync.verify_installation() AS v WHERE NOT v.ok;
+    SELECT count(*) INTO v_tables FROM auth_sync._profile_tables();
+
+    IF v_failing IS NOT NULL THEN
+        v_warnings := v_warnings || format('installation checks failing: %s', array_to_string(v_failing, ', '));
+    END IF;
+    IF NOT v_triggers THEN
+        v_warnings := v_warnings || 'auth_sync triggers are not installed on auth.users: sign-ups create no profiles'::text;
+    END IF;
+    IF s.missing_profiles > 0 THEN
+        -- missing_profiles counts (user, table) pairs: with one profile table, users
+        v_warnings := v_warnings || CASE
+            WHEN v_tables = 1 THEN format('%s %s profile synchronization', s.missing_profiles,
+                                          CASE WHEN s.missing_profiles = 1 THEN 'user needs' ELSE 'users need' END)
+            ELSE format('%s missing profile %s need synchronization', s.missing_profiles,
+                        CASE WHEN s.missing_profiles = 1 THEN 'row' ELSE 'rows' END) END;
+    END IF;
+    IF s.orphaned_profiles > 0 THEN
+        v_warnings := v_warnings || format('%s profile %s no auth user', s.orphaned_profiles,
+                                           CASE WHEN s.orphaned_profiles = 1 THEN 'row has' ELSE 'rows have' END);
+    END IF;
+    IF s.duplicate_profiles > 0 THEN
+        v_warnings := v_warnings || format('%s duplicate profile %s', s.duplicate_profiles,
+                                           CASE WHEN s.duplicate_profiles = 1 THEN 'row' ELSE 'rows' END);
+    END IF;
+    IF s.inactive_with_auth > 0 THEN
+        v_warnings := v_warnings || format('%s inactive %s still sign in', s.inactive_with_auth,
+                                           CASE WHEN s.inactive_with_auth = 1 THEN 'employee can' ELSE 'employees can' END);
+    END IF;
+    IF s.failed_events_24h > 0 THEN
+        v_warnings := v_warnings || format('%s sync %s in the last 24 hours', s.failed_events_24h,
+                                           CASE WHEN s.failed_events_24h = 1 THEN 'failure' ELSE 'failures' END);
+    END IF;
+
+    v_status := CASE
+        WHEN v_failing IS NOT NULL OR (NOT v_triggers AND v_tables > 0) OR s.sync_percentage < 90 THEN 'unhealthy'
+        WHEN cardinality(v_warnings) > 0 THEN 'degraded'
+        ELSE 'healthy' END;
+    RETURN jsonb_build_object(
+        'status', v_status,
+        'checks', jsonb_build_object(
+            'installation_ok', v_failing IS NULL,
+            'triggers_installed', v_triggers,
+            'profile_tables', v_tables,
+            'sync_percentage', s.sync_percentage,
+            'missing_profiles', s.missing_profiles,
+            'orphaned_profiles', s.orphaned_profiles,
+            'duplicate_profiles', s.duplicate_profiles,
+            'inactive_with_auth', s.inactive_with_auth,
+            'failed_events_24h', s.failed_events_24h,
+            'last_sync_at', s.last_sync_at),
+        'warnings', to_jsonb(v_warnings));
+END
+$$;
+COMMENT ON FUNCTION auth_sync.health() IS
+    'jsonb {"status": healthy|degraded|unhealthy, "checks": {...}, "warnings": [...]} for a /health endpoint.';
