@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on a throwaway local Postgres: installs auth_sync, starts a cluster owned by the
 # postgres user on a free port, gives it a Supabase-shaped auth schema (the test fixture: a local
-# Postgres has no Supabase Auth), applies migrations/ in order, and prints the installation checks.
+# Postgres has no Supabase Auth), applies migrations/ in order, prints the installation checks,
+# signs up a few users and prints their profiles and the sync summary.
 # The cluster is left running; the last lines say how to connect and how to stop it.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -36,6 +37,13 @@ done
 
 log "auth_sync.verify_installation()"
 psql_at "$DEMO" "$PORT" app -c "SELECT * FROM auth_sync.verify_installation()"
+
+log "signing up three users (examples/demo_signups.sql); the trigger creates their profiles"
+psql_at "$DEMO" "$PORT" app -f - <"${REPO_ROOT}/examples/demo_signups.sql" >/dev/null
+psql_at "$DEMO" "$PORT" app -c "SELECT email, full_name, avatar_url, sso_provider, role FROM public.user_profiles ORDER BY email"
+
+log "auth_sync.get_auth_sync_summary()"
+psql_at "$DEMO" "$PORT" app -x -c "SELECT * FROM auth_sync.get_auth_sync_summary()"
 
 cat <<MSG
 

@@ -4,7 +4,7 @@
 -- auth user as alias r and the derived fields as x.f.
 CREATE FUNCTION auth_sync._profile_sql(p_target regclass)
 RETURNS TABLE (target regclass, user_column name, user_unique boolean,
-               cols text, vals text, set_list text, diff text, from_users text)
+               cols text, vals text, set_list text, diff text, from_users text, lateral_fields text)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -23,9 +23,10 @@ BEGIN
         diff := concat_ws(' OR ', diff, format('t.%I IS DISTINCT FROM %s', c.column_name, c.expr_sql));
         v_uses_f := v_uses_f OR c.uses_derived;
     END LOOP;
-    from_users := 'auth.users r' || CASE WHEN v_uses_f THEN
+    lateral_fields := CASE WHEN v_uses_f THEN
         ' CROSS JOIN LATERAL (SELECT auth_sync.extract_user_fields(r.raw_user_meta_data, r.raw_app_meta_data, r.email) AS f) AS x'
         ELSE '' END;
+    from_users := 'auth.users r' || lateral_fields;
     RETURN NEXT;
 END
 $$;
@@ -55,6 +56,7 @@ DECLARE
     v_where     text;
     v_list      text;
     v_ids       text[];
+    v_uuids     uuid[];
     v_id        uuid;
     v_created   bigint := 0;
     v_refreshed bigint := 0;
@@ -85,12 +87,19 @@ BEGIN
                 EXECUTE format('SELECT array_agg(l.id::text ORDER BY l.id) FROM (%s) AS l', v_list) INTO v_ids;
             ELSE
                 BEGIN
-                    EXECUTE CASE v_op
-                        WHEN 'create' THEN format('WITH w AS (INSERT INTO %s (%s) SELECT %s FROM %s WHERE %s ON CONFLICT DO NOTHING RETURNING %I) SELECT array_agg(w.%I::text ORDER BY w.%I) FROM w',
-                                                  s.target, s.cols, s.vals, s.from_users, v_where, s.user_column, s.user_column, s.user_column)
-                        ELSE format('WITH w AS (UPDATE %s AS t SET %s FROM %s WHERE %s RETURNING t.%I) SELECT array_agg(DISTINCT w.%I::text) FROM w',
-                                    s.target, s.set_list, s.from_users, v_where, s.user_column, s.user_column) END
-                        INTO v_ids;
+                    IF v_op = 'create' THEN
+                        -- Find the missing users first, then insert them: an INSERT whose own
+                        -- NOT EXISTS probes the table it grows can get a quadratic plan when the
+                        -- table's statistics say it is empty.
+                        EXECUTE format('SELECT array_agg(l.id ORDER BY l.id) FROM (%s) AS l', v_list) INTO v_uuids;
+                        EXECUTE format('WITH w AS (INSERT INTO %s (%s) SELECT %s FROM unnest($1::uuid[]) AS m(id) JOIN auth.users r ON r.id = m.id%s ON CONFLICT DO NOTHING RETURNING %I) SELECT array_agg(w.%I::text ORDER BY w.%I) FROM w',
+                                       s.target, s.cols, s.vals, s.lateral_fields, s.user_column, s.user_column, s.user_column)
+                            INTO v_ids USING v_uuids;
+                    ELSE
+                        EXECUTE format('WITH w AS (UPDATE %s AS t SET %s FROM %s WHERE %s RETURNING t.%I) SELECT array_agg(DISTINCT w.%I::text) FROM w',
+                                       s.target, s.set_list, s.from_users, v_where, s.user_column, s.user_column)
+                            INTO v_ids;
+                    END IF;
                 EXCEPTION WHEN OTHERS THEN
                     -- the table refused some row: do it one user at a time, journal the refusals
                     v_ids := NULL;
