@@ -4,3 +4,4 @@
 //! it without a server. The extension crate wraps these functions for SQL.
 
 pub mod fields;
+pub mod import;

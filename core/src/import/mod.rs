@@ -1,0 +1,23 @@
+//! Bulk import of Supabase Auth users from a CSV file: parsing ([`csv`]), row validation
+//! ([`validate`]) and password hashing ([`password`]).
+//!
+//! The SQL layer parses and validates the whole file first, hashes the passwords on worker
+//! threads with [`hash_all`], then writes set-based. Everything here is pure and never panics on
+//! input data.
+
+pub mod csv;
+pub mod email;
+pub mod password;
+pub mod timestamp;
+pub mod validate;
+
+pub use self::csv::{parse_csv, FileError, ImportLimits, ParsedFile, RawRecord};
+pub use self::email::normalize_email;
+pub use self::password::{
+    generate_password, hash_all, hash_bcrypt, hash_shape_ok, try_generate_password, verify_bcrypt,
+    PasswordError,
+};
+pub use self::timestamp::normalize_timestamp;
+pub use self::validate::{
+    normalize_phone, normalize_uuid, parse_bool, validate, ImportRow, RowError, KNOWN_COLUMNS,
+};
