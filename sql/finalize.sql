@@ -25,10 +25,11 @@ BEGIN
             auth_sync.preservation_report(uuid[]),
             auth_sync.get_auth_sync_summary(),
             auth_sync.health(),
-            auth_sync.extract_user_fields(jsonb, jsonb, text)
+            auth_sync.extract_user_fields(jsonb, jsonb, text),
+            auth_sync.bulk_create_users(text, text, text, boolean, boolean, boolean, text)
         TO service_role;
         GRANT SELECT ON auth_sync.registered_tables, auth_sync.sync_failures, auth_sync.sync_runs,
-                        auth_sync.admin_audit_log
+                        auth_sync.admin_audit_log, auth_sync.import_batches, auth_sync.import_rows
         TO service_role;
     END IF;
 END

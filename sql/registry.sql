@@ -273,6 +273,10 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    -- bulk_create_users writes the profiles itself, set-based
+    IF pg_catalog.current_setting('auth_sync.bulk_import', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
     -- (to_regproc: a name lookup; to_regprocedure would run the SQL parser on the argument type)
     IF pg_catalog.to_regproc('auth_sync.generated_profile_insert') IS NOT NULL THEN
         PERFORM auth_sync.generated_profile_insert(NEW);
@@ -288,6 +292,9 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF pg_catalog.current_setting('auth_sync.bulk_import', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
     IF pg_catalog.to_regproc('auth_sync.generated_profile_update') IS NOT NULL THEN
         PERFORM auth_sync.generated_profile_update(OLD, NEW);
     END IF;

@@ -8,6 +8,8 @@ RETURNS TABLE (total_auth_users bigint, active_auth_users bigint, total_profiles
                last_sync_at timestamptz)
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+-- the per-user rows of a profile table are hashed in memory, not in batches on disk
+SET work_mem = '256MB'
 AS $$
 DECLARE
     v_tables regclass[];
@@ -18,26 +20,28 @@ DECLARE
 BEGIN
     SELECT coalesce(array_agg(tt), '{}') INTO v_tables FROM auth_sync._profile_tables() AS tt;
     -- Per profile table, one pass over auth.users joined to the rows per user of that table:
-    -- users without a row (missing), rows without a live user (orphaned), rows beyond the first
-    -- (duplicate). The first table's pass also counts the users, so the common case reads
-    -- auth.users once.
+    -- live users without a row are missing, rows beyond the first of a live user are duplicates,
+    -- and the rows that no live user matched are orphaned (their user is gone or soft-deleted,
+    -- or their user column is NULL). The first table's pass also counts the users, so the
+    -- common case reads auth.users once (and Postgres may scan it in parallel).
     FOR s IN SELECT m.target, m.user_column, m.user_unique
                FROM auth_sync.managed_tables m WHERE m.target = ANY (v_tables) ORDER BY m.target::text LOOP
         i := i + 1;
         v_parts := v_parts || format(
             $q$t%1$s AS (
-                SELECT count(u.id) AS users,
-                       count(u.id) FILTER (WHERE u.deleted_at IS NULL AND (u.banned_until IS NULL OR u.banned_until <= now())) AS active,
-                       count(u.id) FILTER (WHERE u.deleted_at IS NULL) AS live,
-                       coalesce(sum(p.n), 0)::bigint AS profiles,
+                SELECT count(*) AS users,
+                       count(*) FILTER (WHERE u.deleted_at IS NULL AND (u.banned_until IS NULL OR u.banned_until <= now())) AS active,
+                       count(*) FILTER (WHERE u.deleted_at IS NULL) AS live,
                        count(*) FILTER (WHERE p.n IS NULL AND u.deleted_at IS NULL) AS missing,
-                       coalesce(sum(p.n) FILTER (WHERE u.id IS NULL OR u.deleted_at IS NOT NULL), 0)::bigint AS orphaned,
-                       coalesce(sum(p.n - 1) FILTER (WHERE p.n > 1 AND u.id IS NOT NULL AND u.deleted_at IS NULL), 0)::bigint AS duplicates
-                  FROM (SELECT id, deleted_at, banned_until FROM auth.users) AS u
-                  FULL JOIN (%2$s) AS p ON p.uid = u.id)$q$,
+                       coalesce(sum(p.n) FILTER (WHERE u.deleted_at IS NULL), 0)::bigint AS matched,
+                       coalesce(sum(p.n - 1) FILTER (WHERE p.n > 1 AND u.deleted_at IS NULL), 0)::bigint AS duplicates
+                  FROM auth.users AS u
+                  LEFT JOIN (%2$s) AS p ON p.uid = u.id),
+              c%1$s AS (SELECT count(*) AS profiles FROM %3$s)$q$,
             i,
             CASE WHEN s.user_unique THEN format('SELECT %I AS uid, 1::bigint AS n FROM %s', s.user_column, s.target)
-                 ELSE format('SELECT %I AS uid, count(*) AS n FROM %s GROUP BY 1', s.user_column, s.target) END);
+                 ELSE format('SELECT %I AS uid, count(*) AS n FROM %s GROUP BY 1', s.user_column, s.target) END,
+            s.target);
     END LOOP;
     IF i = 0 THEN
         v_sql := $q$WITH t0 AS (SELECT count(*) AS users,
@@ -54,12 +58,12 @@ BEGIN
                            ELSE round(100.0 * (t1.live * %6$s - (%3$s)) / (t1.live * %6$s), 2) END::numeric(5,2)
                  FROM %7$s$q$,
             array_to_string(v_parts, ', '),
-            (SELECT string_agg(format('t%s.profiles', g), ' + ') FROM generate_series(1, i) g),
+            (SELECT string_agg(format('c%s.profiles', g), ' + ') FROM generate_series(1, i) g),
             (SELECT string_agg(format('t%s.missing', g), ' + ') FROM generate_series(1, i) g),
-            (SELECT string_agg(format('t%s.orphaned', g), ' + ') FROM generate_series(1, i) g),
+            (SELECT string_agg(format('(c%1$s.profiles - t%1$s.matched)', g), ' + ') FROM generate_series(1, i) g),
             (SELECT string_agg(format('t%s.duplicates', g), ' + ') FROM generate_series(1, i) g),
             i,
-            (SELECT string_agg(format('t%s', g), ', ') FROM generate_series(1, i) g));
+            (SELECT string_agg(format('t%1$s, c%1$s', g), ', ') FROM generate_series(1, i) g));
     END IF;
     RETURN QUERY EXECUTE format(
         $q$SELECT s.*, 0::bigint, 0::bigint, 0::bigint, 0::bigint,

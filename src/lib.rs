@@ -6,9 +6,11 @@
 //! extension script here, in dependency order.
 
 use pgrx::prelude::*;
-use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting, JsonB};
+use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting};
 
 mod drop_guard;
+mod fields;
+mod import;
 
 ::pgrx::pg_module_magic!(name, version);
 
@@ -24,6 +26,26 @@ pub extern "C-unwind" fn _PG_init() {
         c"Make a failing profile write fail the sign-up.",
         c"Off (the default): a profile row the auth.users trigger cannot write is journaled in auth_sync.sync_failures and the sign-up proceeds. On: the error is raised.",
         &STRICT_TRIGGERS,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"auth_sync.bcrypt_cost",
+        c"bcrypt cost of the passwords bulk_create_users hashes.",
+        c"10, like the Supabase Auth server. Each step doubles the hashing time.",
+        &import::BCRYPT_COST,
+        4,
+        31,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"auth_sync.max_import_rows",
+        c"The most records one bulk_create_users call accepts.",
+        c"A larger file is refused whole (SQLSTATE 22023) before anything is written.",
+        &import::MAX_IMPORT_ROWS,
+        1,
+        100_000_000,
         GucContext::Userset,
         GucFlags::default(),
     );
@@ -47,13 +69,19 @@ extension_sql_file!(
     name = "internal",
     requires = ["schema"]
 );
+extension_sql_file!("../sql/fields.sql", name = "fields", requires = ["schema"]);
 extension_sql_file!(
     "../sql/registry.sql",
     name = "registry",
-    requires = ["internal", extract_user_fields]
+    requires = ["internal", "fields"]
 );
 extension_sql_file!("../sql/sync.sql", name = "sync", requires = ["registry"]);
 extension_sql_file!("../sql/report.sql", name = "report", requires = ["sync"]);
+extension_sql_file!(
+    "../sql/import.sql",
+    name = "import",
+    requires = ["sync", _import_prepare, _report_progress]
+);
 extension_sql_file!(
     "../sql/drop_guard.sql",
     name = "drop_guard",
@@ -62,7 +90,7 @@ extension_sql_file!(
 extension_sql_file!(
     "../sql/verify.sql",
     name = "verify",
-    requires = ["report", "drop_guard", version]
+    requires = ["report", "import", "drop_guard", version]
 );
 extension_sql_file!("../sql/finalize.sql", finalize);
 
@@ -70,24 +98,6 @@ extension_sql_file!("../sql/finalize.sql", finalize);
 #[pg_extern(stable, parallel_safe)]
 fn version() -> &'static str {
     env!("CARGO_PKG_VERSION")
-}
-
-/// The derived fields of an auth user, from its metadata and email, as text[]:
-/// display_name, first_name, last_name, avatar_url, provider, provider_user_id.
-/// Never fails: metadata of the wrong JSON type yields NULL for that field.
-#[pg_extern(immutable, parallel_safe)]
-fn extract_user_fields(
-    user_meta: Option<JsonB>,
-    app_meta: Option<JsonB>,
-    email: Option<&str>,
-) -> Vec<Option<String>> {
-    auth_sync_core::fields::supabase_user_fields(
-        user_meta.as_ref().map(|j| &j.0),
-        app_meta.as_ref().map(|j| &j.0),
-        email,
-    )
-    .to_array()
-    .into()
 }
 
 #[cfg(any(test, feature = "pg_test"))]

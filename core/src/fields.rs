@@ -41,18 +41,30 @@ impl UserFields {
     }
 }
 
-/// A metadata string: present, a JSON string, and not blank once trimmed.
-pub fn meta_str<'a>(meta: Option<&'a Value>, key: &str) -> Option<&'a str> {
-    match meta?.get(key)? {
-        Value::String(s) => {
-            let t = s.trim();
-            (!t.is_empty()).then_some(t)
+/// Read access to a metadata object: the string value of a top-level key. Implemented for
+/// `serde_json::Value` here, and by the extension for Postgres' binary jsonb, so that the
+/// triggers read metadata without turning it into text and back.
+pub trait Meta {
+    /// The value of `key` when it is a JSON string (any other type, or no such key: `None`).
+    fn string(&self, key: &str) -> Option<&str>;
+}
+
+impl Meta for Value {
+    fn string(&self, key: &str) -> Option<&str> {
+        match self.get(key)? {
+            Value::String(s) => Some(s),
+            _ => None,
         }
-        _ => None,
     }
 }
 
-fn first_of(meta: Option<&Value>, keys: &[&str]) -> Option<String> {
+/// A metadata string: present, a JSON string, and not blank once trimmed.
+pub fn meta_str<'a, M: Meta + ?Sized>(meta: Option<&'a M>, key: &str) -> Option<&'a str> {
+    let t = meta?.string(key)?.trim();
+    (!t.is_empty()).then_some(t)
+}
+
+fn first_of<M: Meta + ?Sized>(meta: Option<&M>, keys: &[&str]) -> Option<String> {
     keys.iter()
         .find_map(|k| meta_str(meta, k))
         .map(str::to_owned)
@@ -68,7 +80,10 @@ pub fn email_local_part(email: &str) -> Option<&str> {
 
 /// The display name: full_name, else name, else first_name + last_name, else user_name /
 /// preferred_username, else the email's local part.
-pub fn display_name(user_meta: Option<&Value>, email: Option<&str>) -> Option<String> {
+pub fn display_name<M: Meta + ?Sized>(
+    user_meta: Option<&M>,
+    email: Option<&str>,
+) -> Option<String> {
     if let Some(n) = first_of(user_meta, &["full_name", "name"]) {
         return Some(n);
     }
@@ -87,9 +102,9 @@ pub fn display_name(user_meta: Option<&Value>, email: Option<&str>) -> Option<St
 
 /// Every derived field of a Supabase auth user from its raw_user_meta_data, raw_app_meta_data and
 /// email.
-pub fn supabase_user_fields(
-    user_meta: Option<&Value>,
-    app_meta: Option<&Value>,
+pub fn supabase_user_fields<U: Meta + ?Sized, A: Meta + ?Sized>(
+    user_meta: Option<&U>,
+    app_meta: Option<&A>,
     email: Option<&str>,
 ) -> UserFields {
     UserFields {
@@ -192,7 +207,7 @@ mod tests {
             let f = fields(meta.clone(), meta, "x@y.z");
             assert_eq!(f.display_name.as_deref(), Some("x"));
         }
-        let none = supabase_user_fields(None, None, None);
+        let none = supabase_user_fields::<Value, Value>(None, None, None);
         assert_eq!(none, UserFields::default());
     }
 

@@ -1,0 +1,410 @@
+-- Bulk creation of auth users from CSV: auth_sync.bulk_create_users().
+--
+-- The file is parsed, validated and its passwords hashed in Rust (auth_sync._import_prepare:
+-- plaintext passwords never leave it), conflicts are found set-based, and the users, their
+-- identities and their profile rows are written with a few set-based statements per chunk of rows,
+-- all in the caller's transaction.
+
+CREATE TABLE auth_sync.import_batches (
+    id          uuid        PRIMARY KEY,
+    started_at  timestamptz NOT NULL,
+    finished_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    run_by      text        NOT NULL,
+    jwt_sub     text        NULL,
+    source_name text        NULL,
+    options     jsonb       NOT NULL,
+    counts      jsonb       NOT NULL,
+    status      text        NOT NULL CHECK (status IN ('completed', 'partial', 'failed', 'dry_run'))
+);
+COMMENT ON TABLE auth_sync.import_batches IS 'One row per bulk_create_users() call (never the file, a password or a hash).';
+
+CREATE TABLE auth_sync.import_rows (
+    batch_id    uuid NOT NULL REFERENCES auth_sync.import_batches (id) ON DELETE CASCADE,
+    line_number int  NOT NULL,
+    email       text NULL,
+    user_id     uuid NULL,
+    status      text NOT NULL,
+    error_code  text NULL,
+    message     text NULL,
+    PRIMARY KEY (batch_id, line_number)
+);
+CREATE INDEX import_rows_user_id_idx ON auth_sync.import_rows (user_id);
+COMMENT ON TABLE auth_sync.import_rows IS 'The report of every bulk_create_users() row (never a password or a hash).';
+
+SELECT pg_catalog.pg_extension_config_dump('auth_sync.import_batches', '');
+SELECT pg_catalog.pg_extension_config_dump('auth_sync.import_rows', '');
+
+-- The rows of the import in progress (the call's temp table), without passwords: hashes only.
+-- _import_write() reads it; one definition serves the set-based path and the one-row fallback.
+CREATE FUNCTION auth_sync._import_create_temp() RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF to_regclass('pg_temp.auth_sync_import') IS NOT NULL THEN
+        DROP TABLE pg_temp.auth_sync_import;
+    END IF;
+    CREATE TEMP TABLE auth_sync_import (
+        i               int PRIMARY KEY,
+        line_number     int NOT NULL,
+        email           text,
+        user_id         uuid,
+        id_given        boolean NOT NULL,
+        password_hash   text,
+        has_password    boolean NOT NULL,
+        phone           text,
+        company         text,
+        role            text,
+        email_confirmed boolean NOT NULL,
+        created_at      timestamptz,
+        user_metadata   jsonb NOT NULL,
+        app_metadata    jsonb NOT NULL,
+        extra           jsonb NOT NULL,
+        profile_values  jsonb NOT NULL DEFAULT '{}',
+        company_id      uuid,
+        existing_id     uuid,
+        id_taken        boolean NOT NULL DEFAULT false,
+        status          text,
+        error_code      text,
+        message         text
+    ) ON COMMIT DROP;
+END
+$$;
+
+-- Writes the pending rows i in [p_lo, p_hi] of the import: new users (status 'created'), their
+-- identities and profile rows; and for on_conflict => 'update' the existing users (status
+-- 'updated'). Set-based; the caller runs it per chunk, and per row only to find a row that fails.
+CREATE FUNCTION auth_sync._import_write(p_lo int, p_hi int) RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    s          record;
+    v_pcols    text;
+    v_pvals    text;
+    v_set      text;
+BEGIN
+    INSERT INTO auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
+                            raw_app_meta_data, raw_user_meta_data, is_super_admin, created_at, updated_at,
+                            phone, confirmation_token, recovery_token, email_change_token_new, email_change,
+                            is_sso_user, is_anonymous)
+    SELECT '00000000-0000-0000-0000-000000000000', t.user_id, 'authenticated', 'authenticated', t.email,
+           coalesce(t.password_hash, ''),
+           CASE WHEN t.email_confirmed THEN now() END,
+           t.app_metadata || '{"provider": "email", "providers": ["email"]}'::jsonb,
+           t.user_metadata, NULL, coalesce(t.created_at, now()), now(),
+           t.phone, '', '', '', '', false, false
+      FROM pg_temp.auth_sync_import t
+     WHERE t.i BETWEEN p_lo AND p_hi AND t.status = 'created';
+
+    INSERT INTO auth.identities (provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
+    SELECT t.user_id::text, t.user_id,
+           jsonb_build_object('sub', t.user_id::text, 'email', t.email,
+                              'email_verified', t.email_confirmed, 'phone_verified', false),
+           'email', NULL, now(), now()
+      FROM pg_temp.auth_sync_import t
+     WHERE t.i BETWEEN p_lo AND p_hi AND t.status = 'created';
+
+    UPDATE auth.users u
+       SET encrypted_password = CASE WHEN t.has_password THEN coalesce(t.password_hash, '') ELSE u.encrypted_password END,
+           raw_user_meta_data = coalesce(u.raw_user_meta_data, '{}') || t.user_metadata,
+           raw_app_meta_data  = coalesce(u.raw_app_meta_data, '{}') || t.app_metadata,
+           phone              = coalesce(t.phone, u.phone),
+           email_confirmed_at = CASE WHEN t.email_confirmed THEN coalesce(u.email_confirmed_at, now())
+                                     ELSE u.email_confirmed_at END,
+           updated_at         = now()
+      FROM pg_temp.auth_sync_import t
+     WHERE t.i BETWEEN p_lo AND p_hi AND t.status = 'updated' AND u.id = t.user_id;
+
+    -- the profile rows: mapped columns from the auth user, then the file's profile columns
+    FOR s IN SELECT p.* FROM auth_sync._profile_tables() AS tt, auth_sync._profile_sql(tt) AS p LOOP
+        SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum),
+               string_agg(format('v.%I', a.attname), ', ' ORDER BY a.attnum),
+               string_agg(format('%1$I = CASE WHEN t.profile_values ? %2$L THEN v.%1$I ELSE p.%1$I END', a.attname, a.attname), ', ' ORDER BY a.attnum)
+          INTO v_pcols, v_pvals, v_set
+          FROM pg_attribute a
+         WHERE a.attrelid = s.target AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+           AND a.attname <> s.user_column
+           AND EXISTS (SELECT FROM pg_temp.auth_sync_import t
+                        WHERE t.i BETWEEN p_lo AND p_hi AND t.profile_values ? a.attname);
+        -- new users: one row each (a column both mapped and in the file takes the file's value)
+        EXECUTE format(
+            'INSERT INTO %1$s AS p (%2$s)
+             SELECT %3$s FROM pg_temp.auth_sync_import t
+               JOIN auth.users r ON r.id = t.user_id%4$s
+              CROSS JOIN LATERAL jsonb_populate_record(NULL::%1$s, t.profile_values) AS v
+              WHERE t.i BETWEEN $1 AND $2 AND t.status IN (''created'', ''updated'')
+                AND NOT EXISTS (SELECT FROM %1$s AS e WHERE e.%5$I = t.user_id)
+             ON CONFLICT DO NOTHING',
+            s.target,
+            concat_ws(', ', s.cols, v_pcols),
+            concat_ws(', ', s.vals, v_pvals),
+            s.lateral_fields, s.user_column)
+            USING p_lo, p_hi;
+        -- updated users: refresh the mapped columns and set the file's profile columns
+        IF s.set_list IS NOT NULL OR v_set IS NOT NULL THEN
+            EXECUTE format(
+                'UPDATE %1$s AS p SET %2$s
+                   FROM pg_temp.auth_sync_import t
+                   JOIN auth.users r ON r.id = t.user_id%3$s
+                  CROSS JOIN LATERAL jsonb_populate_record(NULL::%1$s, t.profile_values) AS v
+                  WHERE t.i BETWEEN $1 AND $2 AND t.status = ''updated'' AND p.%4$I = t.user_id',
+                s.target,
+                concat_ws(', ', s.set_list, v_set),
+                s.lateral_fields, s.user_column)
+                USING p_lo, p_hi;
+        END IF;
+    END LOOP;
+END
+$$;
+
+CREATE FUNCTION auth_sync.bulk_create_users(
+    csv                text,
+    company            text    DEFAULT NULL,
+    on_conflict        text    DEFAULT 'error',
+    atomic             boolean DEFAULT true,
+    dry_run            boolean DEFAULT false,
+    generate_passwords boolean DEFAULT false,
+    source_name        text    DEFAULT NULL)
+RETURNS TABLE (line_number int, email text, user_id uuid, status text, error_code text,
+               message text, temp_password text, batch_id uuid)
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+-- the parsed rows and the generated passwords stay in memory rather than in temp files
+SET work_mem = '256MB'
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_batch     uuid        := gen_random_uuid();
+    v_started   timestamptz := clock_timestamp();
+    v_conflict  text        := lower(btrim(coalesce(bulk_create_users.on_conflict, 'error')));
+    v_atomic    boolean     := coalesce(bulk_create_users.atomic, true);
+    v_dry       boolean     := coalesce(bulk_create_users.dry_run, false);
+    v_gen       boolean     := coalesce(bulk_create_users.generate_passwords, false);
+    v_company   text        := nullif(btrim(bulk_create_users.company), '');
+    v_temp      text[];
+    v_pcols     text[];
+    v_n         int;
+    v_pending   int;
+    v_chunk     constant int := 20000;
+    v_lo        int;
+    v_done      int := 0;
+    v_last_note timestamptz := clock_timestamp();
+    v_fail_i    int[]  := '{}';
+    v_fail_code text[] := '{}';
+    v_fail_msg  text[] := '{}';
+    v_i         int;
+    v_state     text;
+    v_msg       text;
+    v_constr    text;
+    v_counts    jsonb;
+    v_status    text;
+BEGIN
+    IF bulk_create_users.csv IS NULL THEN
+        RAISE EXCEPTION 'csv is required' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF v_conflict NOT IN ('error', 'skip', 'update') THEN
+        RAISE EXCEPTION 'on_conflict must be ''error'', ''skip'' or ''update'', not %', quote_literal(bulk_create_users.on_conflict)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    -- 1. parse, validate and hash (Rust; raises 22P04/22023 for whole-file problems)
+    PERFORM auth_sync._import_create_temp();
+    WITH p AS (
+        SELECT * FROM auth_sync._import_prepare(bulk_create_users.csv, NOT v_dry, v_gen AND NOT v_dry)
+    ), ins AS (
+        INSERT INTO pg_temp.auth_sync_import
+               (i, line_number, email, user_id, id_given, password_hash, has_password, phone, company, role,
+                email_confirmed, created_at, user_metadata, app_metadata, extra, error_code, message)
+        SELECT p.i, p.line_number, p.email, coalesce(p.user_id::uuid, gen_random_uuid()), p.user_id IS NOT NULL,
+               p.password_hash, p.has_password, p.phone, coalesce(p.company, v_company), p.role,
+               p.email_confirmed, p.created_at::timestamptz, p.user_metadata, p.app_metadata, p.extra,
+               p.error_code, p.message
+          FROM p
+    )
+    SELECT array_agg(p.temp_password ORDER BY p.i), count(*) INTO v_temp, v_n FROM p;
+    ANALYZE pg_temp.auth_sync_import;
+
+    -- 2. companies, by name, case-insensitively
+    IF EXISTS (SELECT FROM pg_temp.auth_sync_import t WHERE t.company IS NOT NULL AND t.error_code IS NULL) THEN
+        IF to_regclass('public.companies') IS NULL THEN
+            UPDATE pg_temp.auth_sync_import t
+               SET error_code = 'unknown_company',
+                   message = format('company %s: there is no public.companies table', quote_literal(t.company))
+             WHERE t.company IS NOT NULL AND t.error_code IS NULL;
+        ELSE
+            UPDATE pg_temp.auth_sync_import t SET company_id = c.id
+              FROM public.companies c
+             WHERE lower(c.name) = lower(t.company) AND t.error_code IS NULL;
+            UPDATE pg_temp.auth_sync_import t
+               SET error_code = 'unknown_company',
+                   message = format('no company is named %s in public.companies', quote_literal(t.company))
+             WHERE t.company IS NOT NULL AND t.company_id IS NULL AND t.error_code IS NULL;
+        END IF;
+    END IF;
+
+    -- 3. conflicts with existing users: the same email (case-insensitively) or the same id
+    UPDATE pg_temp.auth_sync_import t SET existing_id = u.id
+      FROM auth.users u
+     WHERE u.instance_id = '00000000-0000-0000-0000-000000000000'
+       AND lower(u.email::text) = t.email AND NOT u.is_sso_user AND t.error_code IS NULL;
+    UPDATE pg_temp.auth_sync_import t SET id_taken = true
+     WHERE t.error_code IS NULL AND t.id_given
+       AND EXISTS (SELECT FROM auth.users u WHERE u.id = t.user_id);
+    UPDATE pg_temp.auth_sync_import t
+       SET status = CASE
+               WHEN t.error_code IS NOT NULL THEN 'failed'
+               WHEN t.existing_id IS NULL AND NOT t.id_taken THEN 'created'
+               WHEN v_conflict = 'skip' THEN 'skipped'
+               WHEN v_conflict = 'update' AND t.existing_id IS NOT NULL
+                    AND (NOT t.id_given OR t.user_id = t.existing_id) THEN 'updated'
+               ELSE 'failed' END,
+           error_code = CASE
+               WHEN t.error_code IS NOT NULL THEN t.error_code
+               WHEN t.existing_id IS NULL AND NOT t.id_taken THEN NULL
+               WHEN v_conflict = 'skip' THEN NULL
+               WHEN v_conflict = 'update' AND t.existing_id IS NOT NULL
+                    AND (NOT t.id_given OR t.user_id = t.existing_id) THEN NULL
+               WHEN v_conflict = 'error' AND t.existing_id IS NOT NULL THEN 'email_exists'
+               ELSE 'id_exists' END,
+           message = CASE
+               WHEN t.error_code IS NOT NULL THEN t.message
+               WHEN t.existing_id IS NULL AND NOT t.id_taken THEN NULL
+               WHEN v_conflict = 'skip' THEN 'a user with this email or id already exists'
+               WHEN v_conflict = 'update' AND t.existing_id IS NOT NULL
+                    AND (NOT t.id_given OR t.user_id = t.existing_id) THEN NULL
+               WHEN v_conflict = 'error' AND t.existing_id IS NOT NULL THEN format('a user with email %s already exists', t.email)
+               WHEN t.existing_id IS NOT NULL THEN format('id %s belongs to another user than email %s', t.user_id, t.email)
+               ELSE format('a user with id %s already exists', t.user_id) END,
+           user_id = coalesce(t.existing_id, t.user_id);
+    UPDATE pg_temp.auth_sync_import t
+       SET status = 'failed', error_code = 'phone_exists',
+           message = format('another user already has phone %s', t.phone)
+     WHERE t.status IN ('created', 'updated') AND t.phone IS NOT NULL
+       AND EXISTS (SELECT FROM auth.users u WHERE u.phone = t.phone AND u.id <> t.user_id);
+    UPDATE pg_temp.auth_sync_import t
+       SET status = 'failed', error_code = 'duplicate_in_file',
+           message = format('phone %s is also on line %s', t.phone, d.first_line)
+      FROM (SELECT x.phone, min(x.i) AS first_i, min(x.line_number) AS first_line
+              FROM pg_temp.auth_sync_import x WHERE x.status IN ('created', 'updated') AND x.phone IS NOT NULL
+             GROUP BY x.phone HAVING count(*) > 1) AS d
+     WHERE t.phone = d.phone AND t.i > d.first_i AND t.status IN ('created', 'updated');
+
+    -- 4. file columns that name a column of a profile table go there; the others into metadata
+    SELECT coalesce(array_agg(DISTINCT a.attname::text), '{}') INTO v_pcols
+      FROM auth_sync._profile_tables() AS tt
+      JOIN pg_attribute a ON a.attrelid = tt AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+      JOIN auth_sync.managed_tables m ON m.target = tt AND a.attname <> m.user_column;
+    UPDATE pg_temp.auth_sync_import t
+       SET profile_values = coalesce((SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(x.all_values) e
+                                       WHERE e.key = ANY (v_pcols)), '{}'),
+           user_metadata  = t.user_metadata
+                            || coalesce((SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(x.all_values) e
+                                          WHERE NOT e.key = ANY (v_pcols) AND e.key <> 'company_id'), '{}')
+      FROM (SELECT y.i, y.extra
+                   || CASE WHEN y.role IS NOT NULL THEN jsonb_build_object('role', y.role) ELSE '{}' END
+                   || CASE WHEN y.company_id IS NOT NULL THEN jsonb_build_object('company_id', y.company_id) ELSE '{}' END
+                   AS all_values
+              FROM pg_temp.auth_sync_import y) AS x
+     WHERE x.i = t.i AND x.all_values <> '{}';
+
+    SELECT count(*) FILTER (WHERE t.status = 'failed') INTO v_pending FROM pg_temp.auth_sync_import t;
+
+    -- 5. write: chunk by chunk, set-based; a chunk that fails is redone row by row to find the
+    --    rows that fail (profile_rejected & co.); atomic: any failure writes nothing at all
+    IF NOT v_dry AND NOT (v_atomic AND v_pending > 0) THEN
+        PERFORM set_config('auth_sync.bulk_import', 'on', true);  -- the auth.users triggers stand aside
+        BEGIN
+            FOR v_lo IN SELECT g FROM generate_series(1, greatest(v_n, 1), v_chunk) AS g LOOP
+                BEGIN
+                    PERFORM auth_sync._import_write(v_lo, v_lo + v_chunk - 1);
+                EXCEPTION WHEN OTHERS THEN
+                    FOR v_i IN SELECT t.i FROM pg_temp.auth_sync_import t
+                                WHERE t.i BETWEEN v_lo AND v_lo + v_chunk - 1 AND t.status IN ('created', 'updated')
+                                ORDER BY t.i LOOP
+                        BEGIN
+                            PERFORM auth_sync._import_write(v_i, v_i);
+                        EXCEPTION WHEN OTHERS THEN
+                            GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_msg = MESSAGE_TEXT,
+                                                    v_constr = CONSTRAINT_NAME;
+                            v_fail_i    := v_fail_i || v_i;
+                            v_fail_code := v_fail_code || CASE
+                                WHEN v_state = '23505' AND v_constr = 'users_email_partial_key' THEN 'email_exists'
+                                WHEN v_state = '23505' AND v_constr = 'users_pkey' THEN 'id_exists'
+                                WHEN v_state = '23505' AND v_constr = 'users_phone_key' THEN 'phone_exists'
+                                ELSE 'profile_rejected' END;
+                            v_fail_msg  := v_fail_msg || format('%s (SQLSTATE %s)', v_msg, v_state);
+                        END;
+                    END LOOP;
+                END;
+                v_done := least(v_lo + v_chunk - 1, v_n);
+                IF clock_timestamp() - v_last_note >= interval '5 seconds' OR v_done = v_n AND v_n > v_chunk THEN
+                    v_last_note := clock_timestamp();
+                    RAISE NOTICE 'auth_sync.bulk_create_users: % of % rows written (% rows/s)', v_done, v_n,
+                        round(v_done / greatest(extract(epoch FROM clock_timestamp() - v_started), 0.001));
+                    PERFORM auth_sync._report_progress(format('auth_sync.bulk_create_users: %s of %s rows written', v_done, v_n));
+                END IF;
+            END LOOP;
+            IF v_atomic AND cardinality(v_fail_i) > 0 THEN
+                RAISE EXCEPTION USING ERRCODE = 'AS001', MESSAGE = 'auth_sync: atomic import rolled back';
+            END IF;
+        EXCEPTION WHEN SQLSTATE 'AS001' THEN
+            NULL;  -- everything this import wrote is rolled back; the rows are reported below
+        END;
+        PERFORM set_config('auth_sync.bulk_import', 'off', true);
+        UPDATE pg_temp.auth_sync_import t
+           SET status = 'failed', error_code = f.code, message = f.msg
+          FROM unnest(v_fail_i, v_fail_code, v_fail_msg) AS f(i, code, msg)
+         WHERE t.i = f.i;
+        v_pending := v_pending + cardinality(v_fail_i);
+    END IF;
+
+    -- 6. statuses for a dry run, or an atomic import that failed
+    IF v_dry THEN
+        UPDATE pg_temp.auth_sync_import t
+           SET status = CASE t.status WHEN 'created' THEN 'would_create' WHEN 'updated' THEN 'would_update'
+                                      WHEN 'skipped' THEN 'would_skip' ELSE t.status END;
+    ELSIF v_atomic AND v_pending > 0 THEN
+        UPDATE pg_temp.auth_sync_import t SET status = 'not_created' WHERE t.status <> 'failed';
+    END IF;
+
+    -- 7. the journal: the batch, every row (never a password or a hash), the audit log
+    SELECT jsonb_build_object('rows', coalesce(sum(x.n), 0)) || coalesce(jsonb_object_agg(x.status, x.n), '{}')
+      INTO v_counts
+      FROM (SELECT t.status, count(*) AS n FROM pg_temp.auth_sync_import t GROUP BY t.status) AS x;
+    v_status := CASE WHEN v_dry THEN 'dry_run'
+                     WHEN v_pending = 0 THEN 'completed'
+                     WHEN v_atomic THEN 'failed'
+                     ELSE 'partial' END;
+    INSERT INTO auth_sync.import_batches (id, started_at, run_by, jwt_sub, source_name, options, counts, status)
+    VALUES (v_batch, v_started, auth_sync._caller(), auth_sync._jwt_claims() ->> 'sub', bulk_create_users.source_name,
+            jsonb_build_object('company', v_company, 'on_conflict', v_conflict, 'atomic', v_atomic,
+                               'dry_run', v_dry, 'generate_passwords', v_gen),
+            v_counts, v_status);
+    INSERT INTO auth_sync.import_rows (batch_id, line_number, email, user_id, status, error_code, message)
+    SELECT v_batch, t.line_number, t.email,
+           CASE WHEN t.status IN ('created', 'updated', 'skipped', 'would_update', 'would_skip') THEN t.user_id END,
+           t.status, t.error_code, t.message
+      FROM pg_temp.auth_sync_import t;
+    PERFORM auth_sync._audit('bulk_create_users',
+        jsonb_build_object('batch_id', v_batch, 'source_name', bulk_create_users.source_name, 'company', v_company,
+                           'on_conflict', v_conflict, 'atomic', v_atomic, 'dry_run', v_dry,
+                           'generate_passwords', v_gen),
+        v_counts || jsonb_build_object('status', v_status));
+    IF v_n > v_chunk THEN
+        PERFORM auth_sync._report_progress(NULL);
+    END IF;
+
+    RETURN QUERY
+        SELECT t.line_number, t.email,
+               CASE WHEN t.status IN ('created', 'updated', 'skipped', 'would_update', 'would_skip') THEN t.user_id END,
+               t.status, t.error_code, t.message,
+               CASE WHEN t.status = 'created' THEN v_temp[t.i] END,
+               v_batch
+          FROM pg_temp.auth_sync_import t
+         ORDER BY t.i;
+    DROP TABLE pg_temp.auth_sync_import;
+END
+$$;
+COMMENT ON FUNCTION auth_sync.bulk_create_users(text, text, text, boolean, boolean, boolean, text) IS
+    'Creates auth users (with identities and profile rows) from a CSV file in the caller''s transaction; returns one report row per record. Pass the CSV as a bound parameter.';
