@@ -33,7 +33,9 @@ start_cluster() {
     local dir=$1 port=$2 listen=${3:-}
     as_pg "${PG_BIN}/initdb" -D "${dir}/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"${dir}/initdb.log" 2>&1 \
         || { cat "${dir}/initdb.log" >&2; die "initdb failed in ${dir}/data"; }
-    as_pg "${PG_BIN}/pg_ctl" -D "${dir}/data" -l "${dir}/postgres.log" -w -t 60 \
+    # (a server started from a shell with RUST_BACKTRACE set would put Rust backtraces into the
+    # DETAIL of errors that pass through the extension's Rust code)
+    as_pg env -u RUST_BACKTRACE -u RUST_LIB_BACKTRACE "${PG_BIN}/pg_ctl" -D "${dir}/data" -l "${dir}/postgres.log" -w -t 60 \
         -o "-p ${port} -k ${dir} -c listen_addresses='${listen}' -c fsync=off" start >/dev/null \
         || { cat "${dir}/postgres.log" >&2; die "could not start Postgres in ${dir}/data"; }
 }

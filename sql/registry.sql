@@ -146,15 +146,13 @@ BEGIN
 END
 $$;
 
--- Writes auth_sync.generated_profile_insert(auth.users) and
--- auth_sync.generated_profile_update(auth.users, auth.users) from the registered supabase profile
--- tables: static SQL per table, so the triggers run cached plans instead of dynamic SQL. Each table
--- gets its own exception block: one failing table neither blocks the sign-up nor the others.
--- Only the trigger functions call them (nobody else may execute them), inside their pinned
--- search_path; every name in them is qualified, so they carry no SET clause of their own (it
--- would cost a configuration save and restore on every sign-up).
-CREATE FUNCTION auth_sync._regenerate() RETURNS void
-LANGUAGE plpgsql VOLATILE
+-- The plpgsql bodies generated from the registered supabase profile tables, for a row named p_new
+-- (and p_old): static SQL per table, so sign-ups run cached plans instead of dynamic SQL. Each
+-- table gets its own exception block: one failing table neither blocks the sign-up nor the
+-- others. (update_body ends in %RET% where a trigger returns NULL.)
+CREATE FUNCTION auth_sync._generated_bodies(p_new text, p_old text)
+RETURNS TABLE (insert_body text, update_body text)
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $gen$
 DECLARE
@@ -180,8 +178,8 @@ BEGIN
          ORDER BY m.target::text
     LOOP
         v_uc := quote_ident(t.user_column);
-        v_cols := v_uc; v_vals := 'r.id'; v_set := NULL; v_diff := NULL; v_deps := '{}'; v_uses_f := false;
-        FOR c IN SELECT * FROM auth_sync._map_columns(t.target, t.user_column, t.column_map, 'r', 'f') LOOP
+        v_cols := v_uc; v_vals := p_new || '.id'; v_set := NULL; v_diff := NULL; v_deps := '{}'; v_uses_f := false;
+        FOR c IN SELECT * FROM auth_sync._map_columns(t.target, t.user_column, t.column_map, p_new, 'f') LOOP
             v_cols := v_cols || ', ' || quote_ident(c.column_name);
             v_vals := v_vals || ', ' || c.expr_sql;
             v_set := concat_ws(', ', v_set, format('%I = %s', c.column_name, c.expr_sql));
@@ -196,8 +194,8 @@ BEGIN
             IF auth_sync._strict_triggers() THEN
                 RAISE;
             END IF;
-            PERFORM auth_sync._record_failure(r.id::text, %L, '%%OP%%', SQLSTATE, SQLERRM);
-        END;$h$, t.target::text);
+            PERFORM auth_sync._record_failure(%s.id::text, %L, '%%OP%%', SQLSTATE, SQLERRM);
+        END;$h$, p_new, t.target::text);
 
         v_ins := v_ins || format(E'\n        -- %s\n        BEGIN', t.target);
         IF t.user_unique THEN
@@ -208,10 +206,10 @@ BEGIN
             -- no unique index on the user column: serialise with sync_profiles and create_profile
             v_ins := v_ins || format($s$
             LOCK TABLE %1$s IN ROW EXCLUSIVE MODE;
-            PERFORM pg_advisory_xact_lock(%2$s, hashtext(r.id::text));
+            PERFORM pg_advisory_xact_lock(%2$s, hashtext(%6$s.id::text));
             INSERT INTO %1$s (%3$s) SELECT %4$s
-             WHERE NOT EXISTS (SELECT FROM %1$s AS t WHERE t.%5$s = r.id) ON CONFLICT DO NOTHING;$s$,
-                t.target, t.target::oid::int, v_cols, v_vals, v_uc);
+             WHERE NOT EXISTS (SELECT FROM %1$s AS t WHERE t.%5$s = %6$s.id) ON CONFLICT DO NOTHING;$s$,
+                t.target, t.target::oid::int, v_cols, v_vals, v_uc, p_new);
         END IF;
         v_ins := v_ins || replace(v_handler, '%OP%', 'insert');
         v_ins_f := v_ins_f OR v_uses_f;
@@ -222,32 +220,59 @@ BEGIN
         IF %2$s THEN
         BEGIN
             UPDATE %1$s AS t SET %3$s
-             WHERE t.%4$s = r.id AND (%5$s);%6$s
+             WHERE t.%4$s = %7$s.id AND (%5$s);%6$s
         END IF;$s$,
                 t.target,
-                (SELECT string_agg(format('o.%1$I IS DISTINCT FROM r.%1$I', d), ' OR ' ORDER BY d)
+                (SELECT string_agg(format('%2$s.%1$I IS DISTINCT FROM %3$s.%1$I', d, p_old, p_new), ' OR ' ORDER BY d)
                    FROM (SELECT DISTINCT unnest(v_deps) AS d) AS x),
-                v_set, v_uc, v_diff, replace(v_handler, '%OP%', 'update'));
+                v_set, v_uc, v_diff, replace(v_handler, '%OP%', 'update'), p_new);
             v_upd_f := v_upd_f OR v_uses_f;
         END IF;
     END LOOP;
 
-    EXECUTE format($f$
-CREATE OR REPLACE FUNCTION auth_sync.generated_profile_insert(r auth.users) RETURNS void
+    insert_body := format(E'DECLARE\n    f text[];\nBEGIN%s%s',
+        CASE WHEN v_ins_f THEN format(E'\n    f := auth_sync.extract_user_fields(%1$s.raw_user_meta_data, %1$s.raw_app_meta_data, %1$s.email);', p_new) ELSE '' END,
+        v_ins);
+    update_body := format(E'DECLARE\n    f text[];\nBEGIN\n    IF %s.deleted_at IS NOT NULL THEN\n        RETURN%%RET%%;\n    END IF;%s%s',
+        p_new,
+        CASE WHEN v_upd_f THEN format(E'\n    f := auth_sync.extract_user_fields(%1$s.raw_user_meta_data, %1$s.raw_app_meta_data, %1$s.email);', p_new) ELSE '' END,
+        v_upd);
+    RETURN NEXT;
+END
+$gen$;
+
+-- Writes the code generated from the registrations (see _generated_bodies):
+-- * auth_sync.generated_profile_insert(auth.users) / generated_profile_update(auth.users,
+--   auth.users): ordinary functions, so pg_dump keeps them with the registrations; the static
+--   trigger functions of a fresh or restored installation call them;
+-- * the same code inlined into the trigger functions create_user_profile() and
+--   refresh_user_profile() themselves (members of the extension, which pg_dump does not dump),
+--   sparing every sign-up a second function call.
+-- Nobody but the owner may execute the generated functions; every name in them is qualified and
+-- they run inside the trigger functions' pinned search_path, so they carry no SET clause of their
+-- own (it would cost a configuration save and restore on every sign-up).
+CREATE FUNCTION auth_sync._regenerate() RETURNS void
 LANGUAGE plpgsql VOLATILE
-AS %L$f$,
-        format(E'-- generated by auth_sync._regenerate() from auth_sync.managed_tables; do not edit\nDECLARE\n    f text[];\nBEGIN%s%s\nEND',
-               CASE WHEN v_ins_f THEN E'\n    f := auth_sync.extract_user_fields(r.raw_user_meta_data, r.raw_app_meta_data, r.email);' ELSE '' END,
-               v_ins));
-    EXECUTE format($f$
-CREATE OR REPLACE FUNCTION auth_sync.generated_profile_update(o auth.users, r auth.users) RETURNS void
-LANGUAGE plpgsql VOLATILE
-AS %L$f$,
-        format(E'-- generated by auth_sync._regenerate() from auth_sync.managed_tables; do not edit\nDECLARE\n    f text[];\nBEGIN\n    IF r.deleted_at IS NOT NULL THEN\n        RETURN;\n    END IF;%s%s\nEND',
-               CASE WHEN v_upd_f THEN E'\n    f := auth_sync.extract_user_fields(r.raw_user_meta_data, r.raw_app_meta_data, r.email);' ELSE '' END,
-               v_upd));
+SET search_path = pg_catalog, pg_temp
+AS $gen$
+DECLARE
+    g          record;
+    c_header   constant text := E'-- generated by auth_sync._regenerate() from auth_sync.managed_tables; do not edit\n';
+    c_skip     constant text := E'\n    -- bulk_create_users writes the profiles itself, set-based\n    IF pg_catalog.current_setting(''auth_sync.bulk_import'', true) = ''on'' THEN\n        RETURN NULL;\n    END IF;';
+BEGIN
+    SELECT * INTO g FROM auth_sync._generated_bodies('r', 'o');
+    EXECUTE format('CREATE OR REPLACE FUNCTION auth_sync.generated_profile_insert(r auth.users) RETURNS void LANGUAGE plpgsql VOLATILE AS %L',
+                   c_header || g.insert_body || E'\nEND');
+    EXECUTE format('CREATE OR REPLACE FUNCTION auth_sync.generated_profile_update(o auth.users, r auth.users) RETURNS void LANGUAGE plpgsql VOLATILE AS %L',
+                   c_header || replace(g.update_body, '%RET%', '') || E'\nEND');
     REVOKE ALL ON FUNCTION auth_sync.generated_profile_insert(auth.users) FROM PUBLIC;
     REVOKE ALL ON FUNCTION auth_sync.generated_profile_update(auth.users, auth.users) FROM PUBLIC;
+
+    SELECT * INTO g FROM auth_sync._generated_bodies('NEW', 'OLD');
+    EXECUTE format('CREATE OR REPLACE FUNCTION auth_sync.create_user_profile() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS %L',
+                   c_header || replace(g.insert_body, E'\nBEGIN', E'\nBEGIN' || c_skip) || E'\n    RETURN NULL;\nEND');
+    EXECUTE format('CREATE OR REPLACE FUNCTION auth_sync.refresh_user_profile() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS %L',
+                   c_header || replace(replace(g.update_body, E'\nBEGIN', E'\nBEGIN' || c_skip), '%RET%', ' NULL') || E'\n    RETURN NULL;\nEND');
 END
 $gen$;
 
