@@ -2,7 +2,8 @@
 # The main job on a throwaway local Postgres: installs auth_sync, starts a cluster owned by the
 # postgres user on a free port, gives it a Supabase-shaped auth schema (the test fixture: a local
 # Postgres has no Supabase Auth), applies migrations/ in order, prints the installation checks,
-# signs up a few users and prints their profiles and the sync summary.
+# signs up a few users, imports examples/users.csv (a few bad rows, non-atomic) and prints the
+# import report, the profiles and the sync summary.
 # The cluster is left running; the last lines say how to connect and how to stop it.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -41,6 +42,13 @@ psql_at "$DEMO" "$PORT" app -c "SELECT * FROM auth_sync.verify_installation()"
 log "signing up three users (examples/demo_signups.sql); the trigger creates their profiles"
 psql_at "$DEMO" "$PORT" app -f - <"${REPO_ROOT}/examples/demo_signups.sql" >/dev/null
 psql_at "$DEMO" "$PORT" app -c "SELECT email, full_name, avatar_url, sso_provider, role FROM public.user_profiles ORDER BY email"
+
+log "importing examples/users.csv (non-atomic: the bad rows are reported, the good ones created)"
+psql_at "$DEMO" "$PORT" app -f - <"${REPO_ROOT}/examples/demo_companies.sql" >/dev/null
+# (psql 15 has no \bind: the file goes in as a literal here; applications pass it as a bound parameter)
+(cd "${REPO_ROOT}" && psql_at "$DEMO" "$PORT" app -v csv="$(cat examples/users.csv)" -c "SET auth_sync.bcrypt_cost = 10" -c \
+    "SELECT line_number, email, status, error_code, message FROM auth_sync.bulk_create_users(:'csv', atomic => false, source_name => 'examples/users.csv')")
+psql_at "$DEMO" "$PORT" app -c "SELECT p.email, p.full_name, p.role, p.department, c.name AS company FROM public.user_profiles p LEFT JOIN public.companies c ON c.id = p.company_id ORDER BY p.email"
 
 log "auth_sync.get_auth_sync_summary()"
 psql_at "$DEMO" "$PORT" app -x -c "SELECT * FROM auth_sync.get_auth_sync_summary()"

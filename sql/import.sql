@@ -25,10 +25,11 @@ CREATE TABLE auth_sync.import_rows (
     user_id     uuid NULL,
     status      text NOT NULL,
     error_code  text NULL,
-    message     text NULL,
-    PRIMARY KEY (batch_id, line_number)
+    message     text NULL
 );
-CREATE INDEX import_rows_user_id_idx ON auth_sync.import_rows (user_id);
+-- (one batch's rows share the key: deduplicated, this index costs far less per row than a
+-- unique (batch_id, line_number) one; line numbers are unique per batch by construction)
+CREATE INDEX import_rows_batch_id_idx ON auth_sync.import_rows (batch_id);
 COMMENT ON TABLE auth_sync.import_rows IS 'The report of every bulk_create_users() row (never a password or a hash).';
 
 SELECT pg_catalog.pg_extension_config_dump('auth_sync.import_batches', '');
@@ -45,7 +46,7 @@ BEGIN
         DROP TABLE pg_temp.auth_sync_import;
     END IF;
     CREATE TEMP TABLE auth_sync_import (
-        i               int PRIMARY KEY,
+        i               int NOT NULL,  -- (no index: each chunk scans; cheaper than maintaining one)
         line_number     int NOT NULL,
         email           text,
         user_id         uuid,
@@ -72,39 +73,78 @@ END
 $$;
 
 -- Writes the pending rows i in [p_lo, p_hi] of the import: new users (status 'created'), their
--- identities and profile rows; and for on_conflict => 'update' the existing users (status
--- 'updated'). Set-based; the caller runs it per chunk, and per row only to find a row that fails.
+-- identities and profile rows in one statement (the profile rows are made from the users the same
+-- statement inserts: no join back to auth.users); and for on_conflict => 'update' the existing
+-- users (status 'updated'). The caller runs it per chunk, and per row only to find a row that fails.
 CREATE FUNCTION auth_sync._import_write(p_lo int, p_hi int) RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    s          record;
-    v_pcols    text;
-    v_pvals    text;
-    v_set      text;
+    s       record;
+    v_pcols text;
+    v_pvals text;
+    v_set   text;
+    v_ctes  text := '';
+    n       int  := 0;
 BEGIN
-    INSERT INTO auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
-                            raw_app_meta_data, raw_user_meta_data, is_super_admin, created_at, updated_at,
-                            phone, confirmation_token, recovery_token, email_change_token_new, email_change,
-                            is_sso_user, is_anonymous)
-    SELECT '00000000-0000-0000-0000-000000000000', t.user_id, 'authenticated', 'authenticated', t.email,
-           coalesce(t.password_hash, ''),
-           CASE WHEN t.email_confirmed THEN now() END,
-           t.app_metadata || '{"provider": "email", "providers": ["email"]}'::jsonb,
-           t.user_metadata, NULL, coalesce(t.created_at, now()), now(),
-           t.phone, '', '', '', '', false, false
-      FROM pg_temp.auth_sync_import t
-     WHERE t.i BETWEEN p_lo AND p_hi AND t.status = 'created';
+    FOR s IN SELECT p.* FROM auth_sync._profile_tables() AS tt, auth_sync._profile_sql(tt) AS p LOOP
+        n := n + 1;
+        -- the file's columns for this table (a column both mapped and in the file: the file wins)
+        SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum),
+               string_agg(format('v.%I', a.attname), ', ' ORDER BY a.attnum)
+          INTO v_pcols, v_pvals
+          FROM pg_attribute a
+         WHERE a.attrelid = s.target AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+           AND a.attname <> s.user_column
+           AND EXISTS (SELECT FROM pg_temp.auth_sync_import t
+                        WHERE t.i BETWEEN p_lo AND p_hi AND t.profile_values ? a.attname);
+        v_ctes := v_ctes || format(
+            ', p%1$s AS (INSERT INTO %2$s (%3$s)
+                 SELECT %4$s FROM r%5$s%6$s%7$s
+                 ON CONFLICT DO NOTHING)',
+            n, s.target,
+            concat_ws(', ', s.cols, v_pcols), concat_ws(', ', s.vals, v_pvals),
+            s.lateral_fields,
+            -- the file's profile columns, when this chunk has any for this table
+            CASE WHEN v_pcols IS NULL THEN ''
+                 ELSE format(' JOIN pg_temp.auth_sync_import t ON t.user_id = r.id AND t.i BETWEEN $1 AND $2
+                  CROSS JOIN LATERAL jsonb_populate_record(NULL::%s, t.profile_values) AS v', s.target) END,
+            CASE WHEN s.user_unique THEN ''
+                 ELSE format(' WHERE NOT EXISTS (SELECT FROM %s AS e WHERE e.%I = r.id)', s.target, s.user_column) END);
+    END LOOP;
 
-    INSERT INTO auth.identities (provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
-    SELECT t.user_id::text, t.user_id,
-           jsonb_build_object('sub', t.user_id::text, 'email', t.email,
-                              'email_verified', t.email_confirmed, 'phone_verified', false),
-           'email', NULL, now(), now()
-      FROM pg_temp.auth_sync_import t
-     WHERE t.i BETWEEN p_lo AND p_hi AND t.status = 'created';
+    EXECUTE format(
+        $w$WITH r AS (
+            INSERT INTO auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
+                                    raw_app_meta_data, raw_user_meta_data, is_super_admin, created_at, updated_at,
+                                    phone, confirmation_token, recovery_token, email_change_token_new, email_change,
+                                    is_sso_user, is_anonymous)
+            SELECT '00000000-0000-0000-0000-000000000000', t.user_id, 'authenticated', 'authenticated', t.email,
+                   coalesce(t.password_hash, ''),
+                   CASE WHEN t.email_confirmed THEN now() END,
+                   t.app_metadata || '{"provider": "email", "providers": ["email"]}'::jsonb,
+                   t.user_metadata, NULL, coalesce(t.created_at, now()), now(),
+                   t.phone, '', '', '', '', false, false
+              FROM pg_temp.auth_sync_import t
+             WHERE t.i BETWEEN $1 AND $2 AND t.status = 'created'
+            -- the columns a column map can read (see auth_sync._fields())
+            RETURNING id, email, phone, email_confirmed_at, raw_user_meta_data, raw_app_meta_data,
+                      created_at, last_sign_in_at, deleted_at
+        ), i AS (
+            INSERT INTO auth.identities (provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
+            SELECT r.id::text, r.id,
+                   jsonb_build_object('sub', r.id::text, 'email', r.email,
+                                      'email_verified', r.email_confirmed_at IS NOT NULL, 'phone_verified', false),
+                   'email', NULL, now(), now()
+              FROM r
+        )%s
+        SELECT count(*) FROM r$w$, v_ctes)
+        USING p_lo, p_hi;
 
+    IF NOT EXISTS (SELECT FROM pg_temp.auth_sync_import t WHERE t.i BETWEEN p_lo AND p_hi AND t.status = 'updated') THEN
+        RETURN;
+    END IF;
     UPDATE auth.users u
        SET encrypted_password = CASE WHEN t.has_password THEN coalesce(t.password_hash, '') ELSE u.encrypted_password END,
            raw_user_meta_data = coalesce(u.raw_user_meta_data, '{}') || t.user_metadata,
@@ -115,8 +155,6 @@ BEGIN
            updated_at         = now()
       FROM pg_temp.auth_sync_import t
      WHERE t.i BETWEEN p_lo AND p_hi AND t.status = 'updated' AND u.id = t.user_id;
-
-    -- the profile rows: mapped columns from the auth user, then the file's profile columns
     FOR s IN SELECT p.* FROM auth_sync._profile_tables() AS tt, auth_sync._profile_sql(tt) AS p LOOP
         SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum),
                string_agg(format('v.%I', a.attname), ', ' ORDER BY a.attnum),
@@ -126,22 +164,20 @@ BEGIN
          WHERE a.attrelid = s.target AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
            AND a.attname <> s.user_column
            AND EXISTS (SELECT FROM pg_temp.auth_sync_import t
-                        WHERE t.i BETWEEN p_lo AND p_hi AND t.profile_values ? a.attname);
-        -- new users: one row each (a column both mapped and in the file takes the file's value)
+                        WHERE t.i BETWEEN p_lo AND p_hi AND t.status = 'updated' AND t.profile_values ? a.attname);
+        -- updated users without a row get one
         EXECUTE format(
             'INSERT INTO %1$s AS p (%2$s)
              SELECT %3$s FROM pg_temp.auth_sync_import t
                JOIN auth.users r ON r.id = t.user_id%4$s
               CROSS JOIN LATERAL jsonb_populate_record(NULL::%1$s, t.profile_values) AS v
-              WHERE t.i BETWEEN $1 AND $2 AND t.status IN (''created'', ''updated'')
+              WHERE t.i BETWEEN $1 AND $2 AND t.status = ''updated''
                 AND NOT EXISTS (SELECT FROM %1$s AS e WHERE e.%5$I = t.user_id)
              ON CONFLICT DO NOTHING',
-            s.target,
-            concat_ws(', ', s.cols, v_pcols),
-            concat_ws(', ', s.vals, v_pvals),
+            s.target, concat_ws(', ', s.cols, v_pcols), concat_ws(', ', s.vals, v_pvals),
             s.lateral_fields, s.user_column)
             USING p_lo, p_hi;
-        -- updated users: refresh the mapped columns and set the file's profile columns
+        -- and the others: the mapped columns refreshed, the file's profile columns set
         IF s.set_list IS NOT NULL OR v_set IS NOT NULL THEN
             EXECUTE format(
                 'UPDATE %1$s AS p SET %2$s
@@ -149,9 +185,7 @@ BEGIN
                    JOIN auth.users r ON r.id = t.user_id%3$s
                   CROSS JOIN LATERAL jsonb_populate_record(NULL::%1$s, t.profile_values) AS v
                   WHERE t.i BETWEEN $1 AND $2 AND t.status = ''updated'' AND p.%4$I = t.user_id',
-                s.target,
-                concat_ws(', ', s.set_list, v_set),
-                s.lateral_fields, s.user_column)
+                s.target, concat_ws(', ', s.set_list, v_set), s.lateral_fields, s.user_column)
                 USING p_lo, p_hi;
         END IF;
     END LOOP;
@@ -208,105 +242,102 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
 
-    -- 1. parse, validate and hash (Rust; raises 22P04/22023 for whole-file problems)
-    PERFORM auth_sync._import_create_temp();
-    WITH p AS (
-        SELECT * FROM auth_sync._import_prepare(bulk_create_users.csv, NOT v_dry, v_gen AND NOT v_dry)
-    ), ins AS (
-        INSERT INTO pg_temp.auth_sync_import
-               (i, line_number, email, user_id, id_given, password_hash, has_password, phone, company, role,
-                email_confirmed, created_at, user_metadata, app_metadata, extra, error_code, message)
-        SELECT p.i, p.line_number, p.email, coalesce(p.user_id::uuid, gen_random_uuid()), p.user_id IS NOT NULL,
-               p.password_hash, p.has_password, p.phone, coalesce(p.company, v_company), p.role,
-               p.email_confirmed, p.created_at::timestamptz, p.user_metadata, p.app_metadata, p.extra,
-               p.error_code, p.message
-          FROM p
-    )
-    SELECT array_agg(p.temp_password ORDER BY p.i), count(*) INTO v_temp, v_n FROM p;
-    ANALYZE pg_temp.auth_sync_import;
-
-    -- 2. companies, by name, case-insensitively
-    IF EXISTS (SELECT FROM pg_temp.auth_sync_import t WHERE t.company IS NOT NULL AND t.error_code IS NULL) THEN
-        IF to_regclass('public.companies') IS NULL THEN
-            UPDATE pg_temp.auth_sync_import t
-               SET error_code = 'unknown_company',
-                   message = format('company %s: there is no public.companies table', quote_literal(t.company))
-             WHERE t.company IS NOT NULL AND t.error_code IS NULL;
-        ELSE
-            UPDATE pg_temp.auth_sync_import t SET company_id = c.id
-              FROM public.companies c
-             WHERE lower(c.name) = lower(t.company) AND t.error_code IS NULL;
-            UPDATE pg_temp.auth_sync_import t
-               SET error_code = 'unknown_company',
-                   message = format('no company is named %s in public.companies', quote_literal(t.company))
-             WHERE t.company IS NOT NULL AND t.company_id IS NULL AND t.error_code IS NULL;
-        END IF;
-    END IF;
-
-    -- 3. conflicts with existing users: the same email (case-insensitively) or the same id
-    UPDATE pg_temp.auth_sync_import t SET existing_id = u.id
-      FROM auth.users u
-     WHERE u.instance_id = '00000000-0000-0000-0000-000000000000'
-       AND lower(u.email::text) = t.email AND NOT u.is_sso_user AND t.error_code IS NULL;
-    UPDATE pg_temp.auth_sync_import t SET id_taken = true
-     WHERE t.error_code IS NULL AND t.id_given
-       AND EXISTS (SELECT FROM auth.users u WHERE u.id = t.user_id);
-    UPDATE pg_temp.auth_sync_import t
-       SET status = CASE
-               WHEN t.error_code IS NOT NULL THEN 'failed'
-               WHEN t.existing_id IS NULL AND NOT t.id_taken THEN 'created'
-               WHEN v_conflict = 'skip' THEN 'skipped'
-               WHEN v_conflict = 'update' AND t.existing_id IS NOT NULL
-                    AND (NOT t.id_given OR t.user_id = t.existing_id) THEN 'updated'
-               ELSE 'failed' END,
-           error_code = CASE
-               WHEN t.error_code IS NOT NULL THEN t.error_code
-               WHEN t.existing_id IS NULL AND NOT t.id_taken THEN NULL
-               WHEN v_conflict = 'skip' THEN NULL
-               WHEN v_conflict = 'update' AND t.existing_id IS NOT NULL
-                    AND (NOT t.id_given OR t.user_id = t.existing_id) THEN NULL
-               WHEN v_conflict = 'error' AND t.existing_id IS NOT NULL THEN 'email_exists'
-               ELSE 'id_exists' END,
-           message = CASE
-               WHEN t.error_code IS NOT NULL THEN t.message
-               WHEN t.existing_id IS NULL AND NOT t.id_taken THEN NULL
-               WHEN v_conflict = 'skip' THEN 'a user with this email or id already exists'
-               WHEN v_conflict = 'update' AND t.existing_id IS NOT NULL
-                    AND (NOT t.id_given OR t.user_id = t.existing_id) THEN NULL
-               WHEN v_conflict = 'error' AND t.existing_id IS NOT NULL THEN format('a user with email %s already exists', t.email)
-               WHEN t.existing_id IS NOT NULL THEN format('id %s belongs to another user than email %s', t.user_id, t.email)
-               ELSE format('a user with id %s already exists', t.user_id) END,
-           user_id = coalesce(t.existing_id, t.user_id);
-    UPDATE pg_temp.auth_sync_import t
-       SET status = 'failed', error_code = 'phone_exists',
-           message = format('another user already has phone %s', t.phone)
-     WHERE t.status IN ('created', 'updated') AND t.phone IS NOT NULL
-       AND EXISTS (SELECT FROM auth.users u WHERE u.phone = t.phone AND u.id <> t.user_id);
-    UPDATE pg_temp.auth_sync_import t
-       SET status = 'failed', error_code = 'duplicate_in_file',
-           message = format('phone %s is also on line %s', t.phone, d.first_line)
-      FROM (SELECT x.phone, min(x.i) AS first_i, min(x.line_number) AS first_line
-              FROM pg_temp.auth_sync_import x WHERE x.status IN ('created', 'updated') AND x.phone IS NOT NULL
-             GROUP BY x.phone HAVING count(*) > 1) AS d
-     WHERE t.phone = d.phone AND t.i > d.first_i AND t.status IN ('created', 'updated');
-
-    -- 4. file columns that name a column of a profile table go there; the others into metadata
+    -- the columns of the profile tables: a file column with one of these names goes to the profile
     SELECT coalesce(array_agg(DISTINCT a.attname::text), '{}') INTO v_pcols
       FROM auth_sync._profile_tables() AS tt
       JOIN pg_attribute a ON a.attrelid = tt AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
       JOIN auth_sync.managed_tables m ON m.target = tt AND a.attname <> m.user_column;
-    UPDATE pg_temp.auth_sync_import t
-       SET profile_values = coalesce((SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(x.all_values) e
-                                       WHERE e.key = ANY (v_pcols)), '{}'),
-           user_metadata  = t.user_metadata
-                            || coalesce((SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(x.all_values) e
-                                          WHERE NOT e.key = ANY (v_pcols) AND e.key <> 'company_id'), '{}')
-      FROM (SELECT y.i, y.extra
-                   || CASE WHEN y.role IS NOT NULL THEN jsonb_build_object('role', y.role) ELSE '{}' END
-                   || CASE WHEN y.company_id IS NOT NULL THEN jsonb_build_object('company_id', y.company_id) ELSE '{}' END
-                   AS all_values
-              FROM pg_temp.auth_sync_import y) AS x
-     WHERE x.i = t.i AND x.all_values <> '{}';
+
+    -- 1. parse, validate and hash (Rust; raises 22P04/22023 for whole-file problems), then in the
+    --    same pass: the company by name (case-insensitively), an existing user with the email
+    --    (case-insensitively) or the id, the status of each row, and where each file column goes
+    PERFORM auth_sync._import_create_temp();
+    EXECUTE format($q$
+    WITH p AS (
+        SELECT * FROM auth_sync._import_prepare($1, $2, $3)
+    ), x AS (
+        SELECT p.*, e.id AS existing_id, coalesce(idt.taken, false) AS id_taken,
+               coalesce(p.company, $4) AS company_name, c.company_id
+          FROM p
+          LEFT JOIN LATERAL (SELECT u.id FROM auth.users u
+                              WHERE p.error_code IS NULL
+                                AND u.instance_id = '00000000-0000-0000-0000-000000000000'
+                                AND lower(u.email::text) = p.email AND NOT u.is_sso_user
+                              LIMIT 1) AS e ON true
+          LEFT JOIN LATERAL (SELECT true AS taken FROM auth.users u
+                              WHERE p.error_code IS NULL AND p.user_id IS NOT NULL AND u.id = p.user_id::uuid) AS idt ON true
+          LEFT JOIN LATERAL (%s) AS c ON true
+    ), d AS (
+        SELECT x.*,
+               CASE WHEN x.error_code IS NOT NULL THEN x.error_code
+                    WHEN x.company_name IS NOT NULL AND x.company_id IS NULL THEN 'unknown_company'
+                    WHEN x.existing_id IS NULL AND NOT x.id_taken THEN NULL
+                    WHEN $5 = 'skip' THEN NULL
+                    WHEN $5 = 'update' AND x.existing_id IS NOT NULL
+                         AND (x.user_id IS NULL OR x.user_id::uuid = x.existing_id) THEN NULL
+                    WHEN $5 = 'error' AND x.existing_id IS NOT NULL THEN 'email_exists'
+                    ELSE 'id_exists' END AS code
+          FROM x
+    ), ins AS (
+        INSERT INTO pg_temp.auth_sync_import
+               (i, line_number, email, user_id, id_given, password_hash, has_password, phone, company, role,
+                email_confirmed, created_at, user_metadata, app_metadata, extra, profile_values, company_id,
+                existing_id, id_taken, status, error_code, message)
+        SELECT d.i, d.line_number, d.email, coalesce(d.existing_id, d.user_id::uuid, gen_random_uuid()),
+               d.user_id IS NOT NULL, d.password_hash, d.has_password, d.phone, d.company_name, d.role,
+               d.email_confirmed, d.created_at::timestamptz,
+               -- the file's other columns (and role, when no profile table has it) into the metadata
+               coalesce(d.user_metadata, '{}')
+               || CASE WHEN d.extra IS NULL THEN '{}'
+                       ELSE coalesce((SELECT jsonb_object_agg(k, v) FROM jsonb_each(d.extra) AS kv(k, v) WHERE NOT k = ANY ($6)), '{}') END
+               || CASE WHEN d.role IS NOT NULL AND NOT 'role' = ANY ($6) THEN jsonb_build_object('role', d.role) ELSE '{}' END,
+               coalesce(d.app_metadata, '{}'), coalesce(d.extra, '{}'),
+               CASE WHEN d.extra IS NULL THEN '{}'
+                    ELSE coalesce((SELECT jsonb_object_agg(k, v) FROM jsonb_each(d.extra) AS kv(k, v) WHERE k = ANY ($6)), '{}') END
+               || CASE WHEN d.role IS NOT NULL AND 'role' = ANY ($6) THEN jsonb_build_object('role', d.role) ELSE '{}' END
+               || CASE WHEN d.company_id IS NOT NULL AND 'company_id' = ANY ($6) THEN jsonb_build_object('company_id', d.company_id) ELSE '{}' END,
+               d.company_id, d.existing_id, d.id_taken,
+               CASE WHEN d.code IS NOT NULL THEN 'failed'
+                    WHEN d.existing_id IS NULL AND NOT d.id_taken THEN 'created'
+                    WHEN $5 = 'skip' THEN 'skipped'
+                    ELSE 'updated' END,
+               d.code,
+               CASE WHEN d.error_code IS NOT NULL THEN d.message
+                    WHEN d.code = 'unknown_company' THEN %s
+                    WHEN d.code = 'email_exists' THEN format('a user with email %%s already exists', d.email)
+                    WHEN d.code = 'id_exists' AND d.existing_id IS NOT NULL THEN
+                         format('id %%s belongs to another user than email %%s', d.user_id, d.email)
+                    WHEN d.code = 'id_exists' THEN format('a user with id %%s already exists', d.user_id)
+                    WHEN d.existing_id IS NOT NULL OR d.id_taken THEN
+                         CASE $5 WHEN 'skip' THEN 'a user with this email or id already exists' END
+                    END
+          FROM d
+    )
+    SELECT array_agg(p.temp_password ORDER BY p.i), count(*) FROM p$q$,
+        CASE WHEN to_regclass('public.companies') IS NULL
+             THEN 'SELECT NULL::uuid AS company_id'
+             ELSE 'SELECT co.id AS company_id FROM public.companies co WHERE lower(co.name) = lower(coalesce(p.company, $4)) LIMIT 1' END,
+        CASE WHEN to_regclass('public.companies') IS NULL
+             THEN $m$format('company %s: there is no public.companies table', quote_literal(d.company_name))$m$
+             ELSE $m$format('no company is named %s in public.companies', quote_literal(d.company_name))$m$ END)
+        INTO v_temp, v_n
+        USING bulk_create_users.csv, NOT v_dry, v_gen AND NOT v_dry, v_company, v_conflict, v_pcols;
+
+    -- 2. phones: another user's, or twice in the file
+    IF EXISTS (SELECT FROM pg_temp.auth_sync_import t WHERE t.phone IS NOT NULL AND t.status IN ('created', 'updated')) THEN
+        UPDATE pg_temp.auth_sync_import t
+           SET status = 'failed', error_code = 'phone_exists',
+               message = format('another user already has phone %s', t.phone)
+         WHERE t.status IN ('created', 'updated') AND t.phone IS NOT NULL
+           AND EXISTS (SELECT FROM auth.users u WHERE u.phone = t.phone AND u.id <> t.user_id);
+        UPDATE pg_temp.auth_sync_import t
+           SET status = 'failed', error_code = 'duplicate_in_file',
+               message = format('phone %s is also on line %s', t.phone, d.first_line)
+          FROM (SELECT x.phone, min(x.i) AS first_i, min(x.line_number) AS first_line
+                  FROM pg_temp.auth_sync_import x WHERE x.status IN ('created', 'updated') AND x.phone IS NOT NULL
+                 GROUP BY x.phone HAVING count(*) > 1) AS d
+         WHERE t.phone = d.phone AND t.i > d.first_i AND t.status IN ('created', 'updated');
+    END IF;
 
     SELECT count(*) FILTER (WHERE t.status = 'failed') INTO v_pending FROM pg_temp.auth_sync_import t;
 

@@ -40,9 +40,9 @@ type PreparedRow = (
     Option<String>,
     bool,
     Option<String>,
-    JsonB,
-    JsonB,
-    JsonB,
+    Option<JsonB>,
+    Option<JsonB>,
+    Option<JsonB>,
     Option<String>,
     Option<String>,
 );
@@ -70,9 +70,9 @@ fn _import_prepare(
         name!(role, Option<String>),
         name!(email_confirmed, bool),
         name!(created_at, Option<String>),
-        name!(user_metadata, JsonB),
-        name!(app_metadata, JsonB),
-        name!(extra, JsonB),
+        name!(user_metadata, Option<JsonB>),
+        name!(app_metadata, Option<JsonB>),
+        name!(extra, Option<JsonB>),
         name!(error_code, Option<String>),
         name!(message, Option<String>),
     ),
@@ -141,15 +141,21 @@ fn _import_prepare(
                 row.role,
                 row.email_confirmed,
                 row.created_at,
-                JsonB(serde_json::Value::Object(row.user_metadata)),
-                JsonB(serde_json::Value::Object(row.app_metadata)),
-                JsonB(serde_json::Value::Object(extra)),
+                json_object(row.user_metadata),
+                json_object(row.app_metadata),
+                json_object(extra),
                 error_code,
                 message,
             )
         })
         .collect();
     TableIterator::new(out)
+}
+
+/// A JSON object for SQL, or NULL when it is empty (most rows: it spares the conversion; the
+/// SQL side reads NULL as '{}').
+fn json_object(map: serde_json::Map<String, serde_json::Value>) -> Option<JsonB> {
+    (!map.is_empty()).then(|| JsonB(serde_json::Value::Object(map)))
 }
 
 fn interrupt_pending() -> bool {

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Benchmark for bulk_create_users (not a test: it prints figures and ratios against the targets).
+#   (a) 100,000 users with pre-hashed passwords: bulk_create_users vs the floor (hand-written
+#       set-based INSERT ... SELECT from a staging table, row triggers off) and vs the earlier
+#       tool's way (8 client threads calling a per-user create function), over the local socket
+#       and through a proxy that adds a 10 ms round trip;
+#   (b) 2,000 users with plaintext passwords at cost 10: bulk_create_users vs one SQL statement
+#       using pgcrypto's crypt(pw, gen_salt('bf', 10));
+#   (c) peak memory of the backend during the 100,000-row import, above an idle backend.
+# Usage: bash bench/import.sh [users for (a), default 100000]
+#        AUTH_SYNC_BENCH_ARGS=--only-a bash bench/import.sh   (just floor vs bulk_create_users)
+set -euo pipefail
+source "$(dirname "$0")/../scripts/lib.sh"
+N=${1:-100000}
+
+bash "${REPO_ROOT}/scripts/setup.sh"
+export PATH="${HOME}/.cargo/bin:${PATH}"
+python3 -c 'import psycopg' 2>/dev/null || pip install --quiet 'psycopg[binary]' >/dev/null 2>&1
+cd "$REPO_ROOT"
+log "cargo pgrx install --release"
+cargo pgrx install --release --pg-config "$PG_CONFIG" >/tmp/auth_sync_bench_install.log 2>&1 \
+    || { cat /tmp/auth_sync_bench_install.log; die "install failed"; }
+
+B="$(mktemp -d /tmp/auth_sync_bench.XXXXXX)"
+chown postgres:postgres "$B"
+trap 'stop_cluster "$B"; rm -rf "$B"' EXIT
+PORT=$(free_port)
+start_cluster "$B" "$PORT" "127.0.0.1"
+psql_at "$B" "$PORT" postgres -c "ALTER SYSTEM SET shared_buffers = '1GB'" -c "ALTER SYSTEM SET max_wal_size = '8GB'" >/dev/null
+as_pg env -u RUST_BACKTRACE "${PG_BIN}/pg_ctl" -D "${B}/data" -w restart -o "-p ${PORT} -k ${B} -c listen_addresses=127.0.0.1" >/dev/null
+psql_at "$B" "$PORT" postgres -c "CREATE DATABASE bench" >/dev/null
+psql_at "$B" "$PORT" bench -f - <"$FIXTURE_SQL" >/dev/null
+for m in $(find "${REPO_ROOT}/migrations" -maxdepth 1 -name '*.sql' | sort); do
+    PGOPTIONS='-c client_min_messages=warning' psql_at "$B" "$PORT" bench -1 -f - <"$m" >/dev/null
+done
+psql_at "$B" "$PORT" bench -c "CREATE EXTENSION IF NOT EXISTS pgcrypto" >/dev/null
+
+python3 "${REPO_ROOT}/bench/import_bench.py" --host "$B" --port "$PORT" --dbname bench --users "$N" ${AUTH_SYNC_BENCH_ARGS:-}
