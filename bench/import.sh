@@ -8,21 +8,15 @@
 #       using pgcrypto's crypt(pw, gen_salt('bf', 10));
 #   (c) peak memory of the backend during the 100,000-row import, above an idle backend.
 # Usage: bash bench/import.sh [users for (a), default 100000]
-#        AUTH_SYNC_BENCH_ARGS=--only-a bash bench/import.sh   (just floor vs bulk_create_users)
+#        AUTH_SYNC_BENCH_ARGS=--only-a (or --only-b) bash bench/import.sh   (just (a) and (c), or just (b))
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
 N=${1:-100000}
 
-bash "${REPO_ROOT}/scripts/setup.sh"
-export PATH="${HOME}/.cargo/bin:${PATH}"
+prepare_toolchain
 python3 -c 'import psycopg' 2>/dev/null || pip install --quiet 'psycopg[binary]' >/dev/null 2>&1
-cd "$REPO_ROOT"
-log "cargo pgrx install --release"
-cargo pgrx install --release --pg-config "$PG_CONFIG" >/tmp/auth_sync_bench_install.log 2>&1 \
-    || { cat /tmp/auth_sync_bench_install.log; die "install failed"; }
-
-B="$(mktemp -d /tmp/auth_sync_bench.XXXXXX)"
-chown postgres:postgres "$B"
+install_extension --release
+B="$(throwaway_dir auth_sync_bench)"
 trap 'stop_cluster "$B"; rm -rf "$B"' EXIT
 PORT=$(free_port)
 start_cluster "$B" "$PORT" "127.0.0.1"

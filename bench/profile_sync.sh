@@ -11,15 +11,9 @@ source "$(dirname "$0")/../scripts/lib.sh"
 SECS=${1:-20}
 CLIENTS=4
 
-bash "${REPO_ROOT}/scripts/setup.sh"
-export PATH="${HOME}/.cargo/bin:${PATH}"
-cd "$REPO_ROOT"
-log "cargo pgrx install --release"
-cargo pgrx install --release --pg-config "$PG_CONFIG" >/tmp/auth_sync_bench_install.log 2>&1 \
-    || { cat /tmp/auth_sync_bench_install.log; die "install failed"; }
-
-B="$(mktemp -d /tmp/auth_sync_bench.XXXXXX)"
-chown postgres:postgres "$B"
+prepare_toolchain
+install_extension --release
+B="$(throwaway_dir auth_sync_bench)"
 trap 'stop_cluster "$B"; rm -rf "$B"' EXIT
 PORT=$(free_port)
 start_cluster "$B" "$PORT" ""

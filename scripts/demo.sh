@@ -8,13 +8,8 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-bash "${REPO_ROOT}/scripts/setup.sh"
-export PATH="${HOME}/.cargo/bin:${PATH}"
-cd "$REPO_ROOT"
-
-log "cargo pgrx install --release"
-cargo pgrx install --release --pg-config "$PG_CONFIG" >/tmp/auth_sync_demo_install.log 2>&1 \
-    || { cat /tmp/auth_sync_demo_install.log; die "cargo pgrx install failed"; }
+prepare_toolchain
+install_extension --release
 
 DEMO="${AUTH_SYNC_DEMO_DIR:-/tmp/auth_sync_demo}"
 if [ -d "$DEMO" ]; then

@@ -51,3 +51,29 @@ psql_at() {
     local dir=$1 port=$2 db=$3; shift 3
     as_pg "${PG_BIN}/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$port" -U postgres -d "$db" "$@"
 }
+
+# Installs what the project needs (scripts/setup.sh, idempotent) and works from the checkout.
+prepare_toolchain() {
+    bash "${REPO_ROOT}/scripts/setup.sh" || die "setup failed"
+    export PATH="${HOME}/.cargo/bin:${PATH}"
+    cd "$REPO_ROOT" || die "no checkout at ${REPO_ROOT}"
+}
+
+# install_extension [cargo pgrx install flags...]: builds auth_sync and installs it into Debian's
+# PostgreSQL; the build log is shown only when it fails.
+install_extension() {
+    local build_log
+    build_log="$(mktemp /tmp/auth_sync_install.XXXXXX.log)"
+    log "cargo pgrx install $*"
+    cargo pgrx install "$@" --pg-config "$PG_CONFIG" >"$build_log" 2>&1 \
+        || { cat "$build_log"; die "cargo pgrx install failed"; }
+    rm -f "$build_log"
+}
+
+# throwaway_dir NAME: a new postgres-owned directory under /tmp
+throwaway_dir() {
+    local d
+    d="$(mktemp -d "/tmp/${1}.XXXXXX")"
+    chown postgres:postgres "$d"
+    echo "$d"
+}

@@ -10,12 +10,8 @@
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
-bash "${REPO_ROOT}/scripts/setup.sh" || die "setup failed"
-export PATH="${HOME}/.cargo/bin:${PATH}"
-cd "$REPO_ROOT"
-
-TESTROOT="$(mktemp -d /tmp/auth_sync_test.XXXXXX)"
-chown postgres:postgres "$TESTROOT"
+prepare_toolchain
+TESTROOT="$(throwaway_dir auth_sync_test)"
 cleanup() { stop_cluster "${TESTROOT}/cluster"; rm -rf "$TESTROOT"; }
 trap cleanup EXIT
 
@@ -67,9 +63,7 @@ fi
 
 # --- the release-shaped build for the SQL layers --------------------------------------------
 # (`cargo pgrx test` installed a build with the pg_test feature; replace it with the real one.)
-log "cargo pgrx install (debug profile) for the SQL-level layers"
-cargo pgrx install --pg-config "$PG_CONFIG" >"${TESTROOT}/install.log" 2>&1 \
-    || { cat "${TESTROOT}/install.log"; die "cargo pgrx install failed"; }
+install_extension  # the debug profile: the SQL-level layers test it
 
 CL="${TESTROOT}/cluster"
 make_pg_dir "$CL"
@@ -84,6 +78,18 @@ stage() { # src dest
     chown -R postgres:postgres "$2"
 }
 
+# run_suite LAYER RUNNER WORKDIR DB: pg_regress or pg_isolation_regress over WORKDIR/schedule, as
+# postgres; records the counts and keeps the results in the checkout (ignored by git) for review.
+run_suite() {
+    local layer=$1 runner=$2 work=$3 db=$4 p f
+    (cd "$work" && as_pg "$runner" --bindir="$PG_BIN" --inputdir="$work" --outputdir="$work" \
+        --host="$CL" --port="$PORT" --user=postgres --use-existing --dbname="$db" \
+        --schedule="${work}/schedule") 2>&1 | tee "${TESTROOT}/${db}.log"
+    read -r p f < <(regress_counts "${TESTROOT}/${db}.log")
+    [ -s "${work}/regression.diffs" ] && cat "${work}/regression.diffs"
+    record "$layer" "$p" "$f"
+}
+
 # --- 3. pg_regress --------------------------------------------------------------------------
 if want 3; then
 log "layer 3: pg_regress (pgrx-tests/sql)"
@@ -91,13 +97,8 @@ RW="${TESTROOT}/regress"
 stage "${REPO_ROOT}/pgrx-tests" "$RW"
 stage "${REPO_ROOT}/migrations" "${RW}/migrations"
 psql_at "$CL" "$PORT" postgres -c "CREATE DATABASE auth_sync_regress TEMPLATE fixture_template" >/dev/null
-(cd "$RW" && as_pg "${PGXS_TEST}/regress/pg_regress" --bindir="$PG_BIN" --inputdir="$RW" --outputdir="$RW" \
-    --host="$CL" --port="$PORT" --user=postgres --use-existing --dbname=auth_sync_regress \
-    --schedule="${RW}/schedule") 2>&1 | tee "${TESTROOT}/regress.log"
-read -r p f < <(regress_counts "${TESTROOT}/regress.log")
-[ -s "${RW}/regression.diffs" ] && cat "${RW}/regression.diffs"
+run_suite "pg_regress" "${PGXS_TEST}/regress/pg_regress" "$RW" auth_sync_regress
 rm -rf "${REPO_ROOT}/pgrx-tests/results"; cp -r "${RW}/results" "${REPO_ROOT}/pgrx-tests/results" 2>/dev/null
-record "pg_regress" "$p" "$f"
 fi
 
 # --- 4. pg_isolation_regress ----------------------------------------------------------------
@@ -107,13 +108,8 @@ IW="${TESTROOT}/isolation"
 stage "${REPO_ROOT}/pgrx-tests/isolation" "$IW"
 psql_at "$CL" "$PORT" postgres -c "CREATE DATABASE auth_sync_isolation TEMPLATE fixture_template" >/dev/null
 psql_at "$CL" "$PORT" auth_sync_isolation -c "CREATE EXTENSION auth_sync" >/dev/null
-(cd "$IW" && as_pg "${PGXS_TEST}/isolation/pg_isolation_regress" --bindir="$PG_BIN" --inputdir="$IW" \
-    --outputdir="$IW" --host="$CL" --port="$PORT" --user=postgres --use-existing \
-    --dbname=auth_sync_isolation --schedule="${IW}/schedule") 2>&1 | tee "${TESTROOT}/isolation.log"
-read -r p f < <(regress_counts "${TESTROOT}/isolation.log")
-[ -s "${IW}/regression.diffs" ] && cat "${IW}/regression.diffs"
+run_suite "pg_isolation_regress" "${PGXS_TEST}/isolation/pg_isolation_regress" "$IW" auth_sync_isolation
 rm -rf "${REPO_ROOT}/pgrx-tests/isolation/results"; cp -r "${IW}/results" "${REPO_ROOT}/pgrx-tests/isolation/results" 2>/dev/null
-record "pg_isolation_regress" "$p" "$f"
 fi
 
 # --- 5. migrations --------------------------------------------------------------------------
