@@ -28,7 +28,7 @@ psql_at "$DEMO" "$PORT" app -f - <"$FIXTURE_SQL" >/dev/null
 
 for m in $(find "${REPO_ROOT}/migrations" -maxdepth 1 -name '*.sql' | sort); do
     log "applying migrations/$(basename "$m")"
-    psql_at "$DEMO" "$PORT" app -1 -f - <"$m" >/dev/null
+    PGOPTIONS='-c client_min_messages=warning' psql_at "$DEMO" "$PORT" app -1 -f - <"$m" >/dev/null
 done
 
 log "auth_sync.verify_installation()"
@@ -40,9 +40,13 @@ psql_at "$DEMO" "$PORT" app -c "SELECT email, full_name, avatar_url, sso_provide
 
 log "importing examples/users.csv (non-atomic: the bad rows are reported, the good ones created)"
 psql_at "$DEMO" "$PORT" app -f - <"${REPO_ROOT}/examples/demo_companies.sql" >/dev/null
-# (psql 15 has no \bind: the file goes in as a literal here; applications pass it as a bound parameter)
-(cd "${REPO_ROOT}" && psql_at "$DEMO" "$PORT" app -v csv="$(cat examples/users.csv)" -c "SET auth_sync.bcrypt_cost = 10" -c \
-    "SELECT line_number, email, status, error_code, message FROM auth_sync.bulk_create_users(:'csv', atomic => false, source_name => 'examples/users.csv')")
+# (psql 15 has no \bind: the file goes in as a psql variable here; applications pass it as a
+# bound parameter)
+psql_at "$DEMO" "$PORT" app -v csv="$(cat "${REPO_ROOT}/examples/users.csv")" -f - <<'SQL'
+SET auth_sync.bcrypt_cost = 10;
+SELECT line_number, email, status, error_code, message
+  FROM auth_sync.bulk_create_users(:'csv', atomic => false, source_name => 'examples/users.csv');
+SQL
 psql_at "$DEMO" "$PORT" app -c "SELECT p.email, p.full_name, p.role, p.department, c.name AS company FROM public.user_profiles p LEFT JOIN public.companies c ON c.id = p.company_id ORDER BY p.email"
 
 log "auth_sync.get_auth_sync_summary()"
