@@ -50,6 +50,8 @@ type PreparedRow = (
 /// Parses and validates a CSV of users and hashes their passwords (when `hash_passwords`);
 /// `generate_passwords` gives a random password to each valid row that has none. Whole-file
 /// problems raise 22P04 / 22023; row problems come back as error_code / message.
+// (pgrx needs the row type spelled out in the signature)
+#[allow(clippy::type_complexity)]
 #[pg_extern(volatile, parallel_unsafe)]
 fn _import_prepare(
     csv: &str,
@@ -155,7 +157,7 @@ fn _import_prepare(
 /// A JSON object for SQL, or NULL when it is empty (most rows: it spares the conversion; the
 /// SQL side reads NULL as '{}').
 fn json_object(map: serde_json::Map<String, serde_json::Value>) -> Option<JsonB> {
-    (!map.is_empty()).then(|| JsonB(serde_json::Value::Object(map)))
+    (!map.is_empty()).then_some(JsonB(serde_json::Value::Object(map)))
 }
 
 fn interrupt_pending() -> bool {
