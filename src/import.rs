@@ -27,6 +27,14 @@ fn file_error(e: FileError) -> ! {
     ereport!(ERROR, code, e.message());
 }
 
+fn random_error(e: import::PasswordError) -> ! {
+    ereport!(
+        ERROR,
+        PgSqlErrorCode::ERRCODE_SYSTEM_ERROR,
+        format!("auth_sync: the operating system's random number generator failed: {e}")
+    );
+}
+
 type PreparedRow = (
     i32,
     i32,
@@ -99,7 +107,7 @@ fn _import_prepare(
             Some(pw) if hash_passwords => plain.push((k, pw)),
             Some(_) => {}
             None if row.password_hash.is_none() && generate_passwords => {
-                let pw = import::generate_password();
+                let pw = import::try_generate_password().unwrap_or_else(|e| random_error(e));
                 temp[k] = Some(pw.clone());
                 plain.push((k, pw));
             }
