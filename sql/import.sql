@@ -52,21 +52,14 @@ BEGIN
         line_number     int NOT NULL,
         email           text,
         user_id         uuid,
-        id_given        boolean NOT NULL,
         password_hash   text,
         has_password    boolean NOT NULL,
         phone           text,
-        company         text,
-        role            text,
         email_confirmed boolean NOT NULL,
         created_at      timestamptz,
         user_metadata   jsonb NOT NULL,
         app_metadata    jsonb NOT NULL,
-        extra           jsonb NOT NULL,
         profile_values  jsonb NOT NULL DEFAULT '{}',
-        company_id      uuid,
-        existing_id     uuid,
-        id_taken        boolean NOT NULL DEFAULT false,
         status          text,
         error_code      text,
         message         text
@@ -283,23 +276,22 @@ BEGIN
           FROM x
     ), ins AS (
         INSERT INTO pg_temp.auth_sync_import
-               (i, line_number, email, user_id, id_given, password_hash, has_password, phone, company, role,
-                email_confirmed, created_at, user_metadata, app_metadata, extra, profile_values, company_id,
-                existing_id, id_taken, status, error_code, message)
+               (i, line_number, email, user_id, password_hash, has_password, phone,
+                email_confirmed, created_at, user_metadata, app_metadata, profile_values,
+                status, error_code, message)
         SELECT d.i, d.line_number, d.email, coalesce(d.existing_id, d.user_id::uuid, gen_random_uuid()),
-               d.user_id IS NOT NULL, d.password_hash, d.has_password, d.phone, d.company_name, d.role,
+               d.password_hash, d.has_password, d.phone,
                d.email_confirmed, d.created_at::timestamptz,
                -- the file's other columns (and role, when no profile table has it) into the metadata
                coalesce(d.user_metadata, '{}')
                || CASE WHEN d.extra IS NULL THEN '{}'
                        ELSE coalesce((SELECT jsonb_object_agg(k, v) FROM jsonb_each(d.extra) AS kv(k, v) WHERE NOT k = ANY ($6)), '{}') END
                || CASE WHEN d.role IS NOT NULL AND NOT 'role' = ANY ($6) THEN jsonb_build_object('role', d.role) ELSE '{}' END,
-               coalesce(d.app_metadata, '{}'), coalesce(d.extra, '{}'),
+               coalesce(d.app_metadata, '{}'),
                CASE WHEN d.extra IS NULL THEN '{}'
                     ELSE coalesce((SELECT jsonb_object_agg(k, v) FROM jsonb_each(d.extra) AS kv(k, v) WHERE k = ANY ($6)), '{}') END
                || CASE WHEN d.role IS NOT NULL AND 'role' = ANY ($6) THEN jsonb_build_object('role', d.role) ELSE '{}' END
                || CASE WHEN d.company_id IS NOT NULL AND 'company_id' = ANY ($6) THEN jsonb_build_object('company_id', d.company_id) ELSE '{}' END,
-               d.company_id, d.existing_id, d.id_taken,
                CASE WHEN d.code IS NOT NULL THEN 'failed'
                     WHEN d.existing_id IS NULL AND NOT d.id_taken THEN 'created'
                     WHEN $5 = 'skip' THEN 'skipped'
