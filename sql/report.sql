@@ -75,6 +75,14 @@ $$;
 COMMENT ON FUNCTION auth_sync.get_auth_sync_summary() IS
     'One row: auth users, profiles (missing, orphaned, duplicate), sync percentage, employees, failures in the last 24 hours, last sync.';
 
+-- '1 user needs' / '12 users need': a count and the phrase that agrees with it.
+CREATE FUNCTION auth_sync._counted(p_n bigint, p_one text, p_many text) RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT p_n || ' ' || CASE WHEN p_n = 1 THEN p_one ELSE p_many END
+$$;
+
 CREATE FUNCTION auth_sync.health() RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -101,26 +109,20 @@ BEGIN
     IF s.missing_profiles > 0 THEN
         -- missing_profiles counts (user, table) pairs: with one profile table, users
         v_warnings := v_warnings || CASE
-            WHEN v_tables = 1 THEN format('%s %s profile synchronization', s.missing_profiles,
-                                          CASE WHEN s.missing_profiles = 1 THEN 'user needs' ELSE 'users need' END)
-            ELSE format('%s missing profile %s need synchronization', s.missing_profiles,
-                        CASE WHEN s.missing_profiles = 1 THEN 'row' ELSE 'rows' END) END;
+            WHEN v_tables = 1 THEN auth_sync._counted(s.missing_profiles, 'user needs', 'users need') || ' profile synchronization'
+            ELSE auth_sync._counted(s.missing_profiles, 'missing profile row needs', 'missing profile rows need') || ' synchronization' END;
     END IF;
     IF s.orphaned_profiles > 0 THEN
-        v_warnings := v_warnings || format('%s profile %s no auth user', s.orphaned_profiles,
-                                           CASE WHEN s.orphaned_profiles = 1 THEN 'row has' ELSE 'rows have' END);
+        v_warnings := v_warnings || (auth_sync._counted(s.orphaned_profiles, 'profile row has', 'profile rows have') || ' no auth user');
     END IF;
     IF s.duplicate_profiles > 0 THEN
-        v_warnings := v_warnings || format('%s duplicate profile %s', s.duplicate_profiles,
-                                           CASE WHEN s.duplicate_profiles = 1 THEN 'row' ELSE 'rows' END);
+        v_warnings := v_warnings || auth_sync._counted(s.duplicate_profiles, 'duplicate profile row', 'duplicate profile rows');
     END IF;
     IF s.inactive_with_auth > 0 THEN
-        v_warnings := v_warnings || format('%s inactive %s still sign in', s.inactive_with_auth,
-                                           CASE WHEN s.inactive_with_auth = 1 THEN 'employee can' ELSE 'employees can' END);
+        v_warnings := v_warnings || (auth_sync._counted(s.inactive_with_auth, 'inactive employee can', 'inactive employees can') || ' still sign in');
     END IF;
     IF s.failed_events_24h > 0 THEN
-        v_warnings := v_warnings || format('%s sync %s in the last 24 hours', s.failed_events_24h,
-                                           CASE WHEN s.failed_events_24h = 1 THEN 'failure' ELSE 'failures' END);
+        v_warnings := v_warnings || (auth_sync._counted(s.failed_events_24h, 'sync failure', 'sync failures') || ' in the last 24 hours');
     END IF;
 
     v_status := CASE
