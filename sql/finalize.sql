@@ -26,8 +26,23 @@ BEGIN
             auth_sync.get_auth_sync_summary(),
             auth_sync.health(),
             auth_sync.extract_user_fields(jsonb, jsonb, text),
-            auth_sync.bulk_create_users(text, text, text, boolean, boolean, boolean, text)
+            auth_sync.bulk_create_users(text, text, text, boolean, boolean, boolean, text),
+            auth_sync.bulk_delete_users(text[], boolean, boolean),
+            auth_sync.bulk_delete_import(uuid, boolean),
+            auth_sync.find_orphans(),
+            auth_sync.cleanup_orphans(boolean),
+            auth_sync.find_duplicate_profiles(),
+            auth_sync.fix_duplicates(boolean),
+            auth_sync.full_sync(boolean),
+            auth_sync.enable_owner_policies(regclass)
         TO service_role;
+    END IF;
+    IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'authenticated') THEN
+        -- signed-in users (through the API) may delete their own account, nothing else
+        GRANT USAGE ON SCHEMA auth_sync TO authenticated;
+        GRANT EXECUTE ON FUNCTION auth_sync.delete_my_account() TO authenticated;
+    END IF;
+    IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'service_role') THEN
         GRANT SELECT ON auth_sync.registered_tables, auth_sync.sync_failures, auth_sync.sync_runs,
                         auth_sync.admin_audit_log, auth_sync.import_batches, auth_sync.import_rows
         TO service_role;

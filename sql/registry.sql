@@ -375,6 +375,14 @@ BEGIN
             EXECUTE FUNCTION auth_sync.create_user_profile();
     END IF;
     PERFORM auth_sync._install_update_trigger();
+    IF NOT EXISTS (SELECT FROM pg_trigger
+                    WHERE tgrelid = 'auth.users'::regclass AND tgname = 'auth_sync_cleanup_deleted') THEN
+        -- per statement, over the deleted rows: one set-based delete per table, however many
+        -- users one statement deletes
+        CREATE TRIGGER auth_sync_cleanup_deleted AFTER DELETE ON auth.users
+            REFERENCING OLD TABLE AS auth_sync_deleted_users
+            FOR EACH STATEMENT EXECUTE FUNCTION auth_sync.cleanup_deleted_users();
+    END IF;
 END
 $$;
 

@@ -10,8 +10,8 @@ DECLARE
     v_library   text;
     v_missing   text[];
     v_bad       text[];
-    -- Functions that signed-in users may call through the API (none yet).
-    c_client_functions constant text[] := ARRAY[]::text[];
+    -- Functions that signed-in users may call through the API.
+    c_client_functions constant text[] := ARRAY['delete_my_account'];
     -- Functions that are not part of the admin API: internal helpers (named _*) and the code
     -- generated from the registrations; nobody but the owner executes them.
     c_internal_prefixes constant text[] := ARRAY['\_%', 'generated\_%'];
@@ -94,6 +94,7 @@ BEGIN
      WHERE p.pronamespace = 'auth_sync'::regnamespace
        AND p.prorettype <> 'trigger'::regtype
        AND NOT (p.proname LIKE ANY (c_internal_prefixes))
+       AND NOT (p.proname = ANY (c_client_functions))
        AND EXISTS (SELECT FROM pg_roles WHERE rolname = 'service_role')
        AND NOT has_function_privilege('service_role', p.oid, 'EXECUTE');
     check_name := 'service_role_execute';
@@ -117,12 +118,13 @@ BEGIN
     -- 9. the triggers on auth.users are installed
     check_name := 'triggers_installed';
     SELECT array_agg(t ORDER BY t) INTO v_missing
-      FROM unnest(ARRAY['auth_sync_create_profile', 'auth_sync_refresh_profile']) AS t
+      FROM unnest(ARRAY['auth_sync_create_profile', 'auth_sync_refresh_profile',
+                          'auth_sync_cleanup_deleted']) AS t
      WHERE to_regclass('auth.users') IS NULL
         OR NOT EXISTS (SELECT FROM pg_trigger tg
                         WHERE tg.tgrelid = 'auth.users'::regclass AND tg.tgname = t AND tg.tgenabled <> 'D');
     ok := v_missing IS NULL;
-    detail := CASE WHEN ok THEN 'profile triggers on auth.users installed and enabled'
+    detail := CASE WHEN ok THEN 'profile and delete triggers on auth.users installed and enabled'
                    ELSE 'missing or disabled: ' || array_to_string(v_missing, ', ')
                         || ' (run SELECT * FROM auth_sync.install_triggers())' END;
     RETURN NEXT;

@@ -83,6 +83,11 @@ extension_sql_file!(
     requires = ["sync", _import_prepare, _report_progress]
 );
 extension_sql_file!(
+    "../sql/delete.sql",
+    name = "delete",
+    requires = ["import"]
+);
+extension_sql_file!(
     "../sql/drop_guard.sql",
     name = "drop_guard",
     requires = ["registry"]
@@ -90,7 +95,7 @@ extension_sql_file!(
 extension_sql_file!(
     "../sql/verify.sql",
     name = "verify",
-    requires = ["report", "import", "drop_guard", version]
+    requires = ["report", "import", "delete", "drop_guard", version]
 );
 extension_sql_file!("../sql/finalize.sql", finalize);
 

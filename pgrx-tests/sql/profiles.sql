@@ -222,8 +222,11 @@ SELECT table_name, action FROM auth_sync.create_profile('a0000000-0000-4000-8000
 \echo :LAST_ERROR_SQLSTATE
 
 -- 11. The summary and health match hand counts.
--- an orphan (prefs has no foreign key) and a duplicate in a table without a unique user column
+-- an orphan (prefs has no foreign key; the user went while auth_sync's delete trigger was off)
+-- and a duplicate in a table without a unique user column
+ALTER TABLE auth.users DISABLE TRIGGER auth_sync_cleanup_deleted;
 DELETE FROM auth.users WHERE id = 'a0000000-0000-4000-8000-000000000013';
+ALTER TABLE auth.users ENABLE TRIGGER auth_sync_cleanup_deleted;
 CREATE TABLE public.badges (user_id uuid NOT NULL, badge text);
 SELECT table_name, user_column_unique FROM auth_sync.register_table('public.badges', 'user_id', column_map => '{"badge": "provider"}');
 SELECT count(*) AS badges_created FROM auth_sync.sync_profiles() WHERE table_name = 'public.badges';

@@ -1,0 +1,621 @@
+-- Removing users completely: bulk deletes, the delete trigger on auth.users, orphans, duplicates,
+-- full_sync, delete_my_account() and the owner policies.
+--
+-- Locking, so that deletes, sign-ups and repairs never deadlock or leave an orphan behind:
+-- * the repairs (sync_profiles, cleanup_orphans, fix_duplicates, full_sync) hold the
+--   transaction-level advisory lock 'auth_sync.sync_profiles' exclusively; the deletes hold it
+--   shared. A repair therefore never creates a profile for a user a delete in flight removes.
+-- * a delete locks its auth.users rows (FOR UPDATE, in id order) before it touches an app row, the
+--   same order as an UPDATE of auth.users whose trigger refreshes a profile.
+
+-- The registered tables of one source in the order their rows are removed: a table comes before
+-- every registered table it references by foreign key (so RESTRICT and NO ACTION keys between
+-- them never fire), owned tables before profile tables otherwise. cascades: the user column has a
+-- foreign key to auth.users with ON DELETE CASCADE, so deleting the auth user removes the rows.
+CREATE FUNCTION auth_sync._removal_order(p_source text DEFAULT 'supabase')
+RETURNS TABLE (target regclass, user_column name, kind text, cascades boolean, pos int)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH RECURSIVE t AS (
+        SELECT m.target, m.user_column, m.kind
+          FROM auth_sync.managed_tables m
+          JOIN pg_class c ON c.oid = m.target::oid
+         WHERE m.source = p_source
+    ),
+    -- referrer -> referenced, between registered tables
+    e AS (
+        SELECT DISTINCT con.conrelid AS referrer, con.confrelid AS referenced
+          FROM pg_constraint con
+         WHERE con.contype = 'f' AND con.conrelid <> con.confrelid
+           AND con.conrelid IN (SELECT t.target::oid FROM t)
+           AND con.confrelid IN (SELECT t.target::oid FROM t)
+    ),
+    -- depth: the longest chain of registered tables that reference this one (a cycle stops at 16)
+    d (rel, depth) AS (
+        SELECT t.target::oid, 0 FROM t
+        UNION ALL
+        SELECT e.referenced, d.depth + 1 FROM d JOIN e ON e.referrer = d.rel WHERE d.depth < 16
+    )
+    SELECT t.target, t.user_column, t.kind,
+           EXISTS (SELECT FROM pg_constraint con
+                     JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = con.conkey[1]
+                    WHERE con.contype = 'f' AND con.conrelid = t.target::oid
+                      AND con.confrelid = 'auth.users'::regclass AND cardinality(con.conkey) = 1
+                      AND a.attname = t.user_column AND con.confdeltype = 'c'),
+           (row_number() OVER (ORDER BY max(d.depth), t.kind = 'profile', t.target::text))::int
+      FROM t JOIN d ON d.rel = t.target::oid
+     GROUP BY t.target, t.user_column, t.kind
+$$;
+
+-- Removes (p_dry: only counts) the rows of every registered table of source p_source whose user
+-- column is one of p_ids, table by table in removal order. One row per user and table with rows.
+CREATE FUNCTION auth_sync._remove_user_rows(p_ids text[], p_dry boolean, p_source text DEFAULT 'supabase')
+RETURNS TABLE (user_id text, table_name text, removed bigint)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    s record;
+BEGIN
+    FOR s IN SELECT * FROM auth_sync._removal_order(p_source) AS o ORDER BY o.pos LOOP
+        RETURN QUERY EXECUTE format(
+            CASE WHEN p_dry THEN
+                'SELECT t.%1$I::text, %2$L::text, count(*) FROM %3$s AS t WHERE t.%1$I = ANY ($1::%4$s[]) GROUP BY 1'
+            ELSE
+                'WITH d AS (DELETE FROM %3$s AS t WHERE t.%1$I = ANY ($1::%4$s[]) RETURNING t.%1$I)
+                 SELECT d.%1$I::text, %2$L::text, count(*) FROM d GROUP BY 1' END,
+            s.user_column, s.target::text, s.target,
+            CASE WHEN p_source = 'supabase' THEN 'uuid' ELSE 'text' END)
+        USING p_ids;
+    END LOOP;
+END
+$$;
+
+-- What the Auth server's soft delete does to a user (see the Auth server's SoftDeleteUser): the
+-- row stays with deleted_at set; email, phone and the pending changes become hashes of the user
+-- id and the value (so the address is free again and unreadable); password and tokens cleared;
+-- both metadata objects emptied; identities emptied and their provider ids hashed; sessions,
+-- refresh tokens, MFA factors and one-time tokens removed.
+CREATE FUNCTION auth_sync._soft_delete_auth_users(p_ids uuid[]) RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    UPDATE auth.users u
+       SET email = auth_sync._obfuscated(u.id, coalesce(u.email, '')),
+           phone = left(auth_sync._obfuscated(u.id, coalesce(u.phone, '')), 15),
+           email_change = auth_sync._obfuscated(u.id, coalesce(u.email_change, '')),
+           phone_change = left(auth_sync._obfuscated(u.id, coalesce(u.phone_change, '')), 15),
+           encrypted_password = '',
+           confirmation_token = '', recovery_token = '', email_change_token_current = '',
+           email_change_token_new = '', phone_change_token = '',
+           raw_user_meta_data = '{}', raw_app_meta_data = '{}',
+           deleted_at = now(), updated_at = now()
+     WHERE u.id = ANY (p_ids);
+    UPDATE auth.identities i
+       SET identity_data = '{}',
+           provider_id = auth_sync._obfuscated(i.user_id, i.provider || ':' || i.provider_id),
+           updated_at = now()
+     WHERE i.user_id = ANY (p_ids);
+    DELETE FROM auth.sessions s WHERE s.user_id = ANY (p_ids);
+    DELETE FROM auth.refresh_tokens r WHERE r.user_id = ANY (p_ids::text[]);
+    DELETE FROM auth.mfa_factors f WHERE f.user_id = ANY (p_ids);
+    DELETE FROM auth.one_time_tokens o WHERE o.user_id = ANY (p_ids);
+END
+$$;
+
+-- base64url (no padding) of sha256(id || value): the Auth server's obfuscation of a soft-deleted
+-- user's email, phone and provider ids.
+CREATE FUNCTION auth_sync._obfuscated(p_id uuid, p_value text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT translate(encode(sha256(convert_to(p_id::text || p_value, 'UTF8')), 'base64'), E'+/=\n', '-_')
+$$;
+
+-- Removes p_ids (locked by the caller) completely: their rows in every registered table, then the
+-- auth users (hard delete: the auth schema's cascades take identities, sessions and the rest;
+-- p_soft: the Auth server's soft delete). p_dry counts instead. Returns, per user id, the rows
+-- removed per table ({"public.tasks": 3, "auth.users": 1}; tables without rows left out).
+CREATE FUNCTION auth_sync._delete_users(p_ids uuid[], p_dry boolean, p_soft boolean) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_removed jsonb;
+BEGIN
+    SELECT coalesce(jsonb_object_agg(x.user_id, x.tables), '{}') INTO v_removed
+      FROM (SELECT r.user_id, jsonb_object_agg(r.table_name, r.removed) AS tables
+              FROM auth_sync._remove_user_rows(p_ids::text[], p_dry) AS r
+             GROUP BY r.user_id) AS x;
+    IF NOT p_dry THEN
+        IF p_soft THEN
+            PERFORM auth_sync._soft_delete_auth_users(p_ids);
+        ELSE
+            DELETE FROM auth.users u WHERE u.id = ANY (p_ids);
+        END IF;
+    END IF;
+    IF NOT p_soft THEN
+        SELECT v_removed || coalesce(jsonb_object_agg(i::text, coalesce(v_removed -> i::text, '{}') || '{"auth.users": 1}'), '{}')
+          INTO v_removed
+          FROM unnest(p_ids) AS i;
+    END IF;
+    RETURN v_removed;
+END
+$$;
+
+-- The removal statuses a report row ends in, by mode.
+CREATE FUNCTION auth_sync._removal_status(p_dry boolean, p_soft boolean) RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN p_dry THEN 'would_delete' WHEN p_soft THEN 'soft_deleted' ELSE 'deleted' END
+$$;
+
+CREATE FUNCTION auth_sync.bulk_delete_users(emails text[], dry_run boolean DEFAULT false,
+                                            soft boolean DEFAULT false)
+RETURNS TABLE (email text, user_id uuid, status text, removed jsonb)
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_dry     boolean := coalesce(bulk_delete_users.dry_run, false);
+    v_soft    boolean := coalesce(bulk_delete_users.soft, false);
+    v_input   text[];
+    v_status  text[];
+    v_valid   text[];
+    v_ids     uuid[];
+    v_matched text[];
+    v_removed jsonb;
+    v_counts  jsonb;
+BEGIN
+    IF bulk_delete_users.emails IS NULL THEN
+        RAISE EXCEPTION 'emails is required: an array of email addresses'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM pg_advisory_xact_lock_shared(hashtext('auth_sync.sync_profiles'));
+
+    -- each entry trimmed and lower-cased; the shape checked; repeats marked
+    SELECT coalesce(array_agg(x.norm ORDER BY x.ord), '{}'),
+           coalesce(array_agg(CASE WHEN x.norm IS NULL OR x.norm !~ '^[^@[:space:]]+@[^@[:space:]]+$' THEN 'invalid_email'
+                                   WHEN x.nth > 1 THEN 'duplicate_in_list' END
+                              ORDER BY x.ord), '{}')
+      INTO v_input, v_status
+      FROM (SELECT y.norm, y.ord, row_number() OVER (PARTITION BY y.norm ORDER BY y.ord) AS nth
+              FROM (SELECT lower(btrim(l.e, E' \t\r\n')) AS norm, l.o AS ord
+                      FROM unnest(bulk_delete_users.emails) WITH ORDINALITY AS l(e, o)) AS y) AS x;
+    SELECT array_agg(v_input[i]) INTO v_valid
+      FROM generate_subscripts(v_input, 1) AS i WHERE v_status[i] IS NULL;
+
+    -- the users, locked in id order (a user deleted meanwhile drops out: not_found)
+    IF v_dry THEN
+        SELECT array_agg(u.id ORDER BY u.id), array_agg(lower(u.email) ORDER BY u.id) INTO v_ids, v_matched
+          FROM auth.users u WHERE lower(u.email) = ANY (v_valid);
+    ELSE
+        SELECT array_agg(l.id ORDER BY l.id), array_agg(l.email ORDER BY l.id) INTO v_ids, v_matched
+          FROM (SELECT u.id, lower(u.email) AS email FROM auth.users u
+                 WHERE lower(u.email) = ANY (v_valid) ORDER BY u.id FOR UPDATE) AS l;
+    END IF;
+    v_removed := auth_sync._delete_users(coalesce(v_ids, '{}'), v_dry, v_soft);
+
+    RETURN QUERY
+        SELECT c.norm, m.id,
+               coalesce(c.status, CASE WHEN m.id IS NULL THEN 'not_found' END,
+                        auth_sync._removal_status(v_dry, v_soft)),
+               coalesce(v_removed -> m.id::text, '{}')
+          FROM unnest(v_input, v_status) WITH ORDINALITY AS c(norm, status, ord)
+          LEFT JOIN unnest(v_ids, v_matched) AS m(id, email) ON m.email = c.norm AND c.status IS NULL
+         ORDER BY c.ord, m.id;
+
+    SELECT jsonb_build_object(
+               'emails', cardinality(v_input),
+               'users', coalesce(cardinality(v_ids), 0),
+               'not_found', (SELECT count(*) FROM unnest(v_input, v_status) AS c(norm, status)
+                              WHERE c.status IS NULL AND NOT (c.norm = ANY (coalesce(v_matched, '{}')))),
+               'invalid_email', (SELECT count(*) FROM unnest(v_status) s WHERE s = 'invalid_email'),
+               'duplicate_in_list', (SELECT count(*) FROM unnest(v_status) s WHERE s = 'duplicate_in_list'),
+               'rows', (SELECT coalesce(jsonb_object_agg(k, n), '{}')
+                          FROM (SELECT t.key AS k, sum(t.value::bigint) AS n
+                                  FROM jsonb_each(v_removed) AS u, jsonb_each(u.value) AS t GROUP BY 1) AS s))
+      INTO v_counts;
+    PERFORM auth_sync._audit('bulk_delete_users',
+        jsonb_build_object('emails', cardinality(v_input), 'dry_run', v_dry, 'soft', v_soft), v_counts);
+END
+$$;
+COMMENT ON FUNCTION auth_sync.bulk_delete_users(text[], boolean, boolean) IS
+    'Deletes the users with these emails (trimmed, case-insensitive) and their rows in every registered table, owned tables first; one report row per entry. soft: the Auth server''s soft delete. dry_run: counts, writes nothing.';
+
+CREATE FUNCTION auth_sync.bulk_delete_import(batch_id uuid, dry_run boolean DEFAULT false)
+RETURNS TABLE (email text, user_id uuid, status text, removed jsonb)
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_dry     boolean := coalesce(bulk_delete_import.dry_run, false);
+    v_created uuid[];
+    v_emails  text[];
+    v_ids     uuid[];
+    v_removed jsonb;
+BEGIN
+    IF NOT EXISTS (SELECT FROM auth_sync.import_batches b WHERE b.id = bulk_delete_import.batch_id) THEN
+        RAISE EXCEPTION 'no import batch %', coalesce(bulk_delete_import.batch_id::text, 'NULL')
+            USING ERRCODE = 'no_data_found',
+                  HINT = 'The batch_id column of bulk_create_users() and auth_sync.import_batches name the batches.';
+    END IF;
+    PERFORM pg_advisory_xact_lock_shared(hashtext('auth_sync.sync_profiles'));
+    -- the users this batch created (not those it updated or skipped)
+    SELECT array_agg(r.user_id ORDER BY r.line_number), array_agg(r.email ORDER BY r.line_number)
+      INTO v_created, v_emails
+      FROM auth_sync.import_rows r
+     WHERE r.batch_id = bulk_delete_import.batch_id AND r.status = 'created' AND r.user_id IS NOT NULL;
+    IF v_dry THEN
+        SELECT array_agg(u.id ORDER BY u.id) INTO v_ids FROM auth.users u WHERE u.id = ANY (v_created);
+    ELSE
+        SELECT array_agg(l.id ORDER BY l.id) INTO v_ids
+          FROM (SELECT u.id FROM auth.users u WHERE u.id = ANY (v_created) ORDER BY u.id FOR UPDATE) AS l;
+    END IF;
+    v_removed := auth_sync._delete_users(coalesce(v_ids, '{}'), v_dry, false);
+
+    RETURN QUERY
+        SELECT c.email, c.id,
+               CASE WHEN c.id = ANY (coalesce(v_ids, '{}')) THEN auth_sync._removal_status(v_dry, false)
+                    ELSE 'not_found' END,
+               coalesce(v_removed -> c.id::text, '{}')
+          FROM unnest(v_created, v_emails) WITH ORDINALITY AS c(id, email, ord)
+         ORDER BY c.ord;
+    PERFORM auth_sync._audit('bulk_delete_import',
+        jsonb_build_object('batch_id', bulk_delete_import.batch_id, 'dry_run', v_dry),
+        jsonb_build_object('created_by_batch', coalesce(cardinality(v_created), 0),
+                           'users', coalesce(cardinality(v_ids), 0)));
+END
+$$;
+COMMENT ON FUNCTION auth_sync.bulk_delete_import(uuid, boolean) IS
+    'Deletes the users one bulk_create_users() batch created (not those it updated or skipped), with their rows in every registered table.';
+
+-- ---------------------------------------------------------------------------------------------
+-- The delete trigger: a user deleted any other way (the Auth API, SQL) leaves no row behind in a
+-- registered table whose foreign key does not cascade (or that has none).
+-- ---------------------------------------------------------------------------------------------
+CREATE FUNCTION auth_sync.cleanup_deleted_users() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    s         record;
+    v_n       bigint;
+    v_removed jsonb := '{}';
+    v_state   text;
+    v_msg     text;
+BEGIN
+    FOR s IN SELECT * FROM auth_sync._removal_order('supabase') AS o WHERE NOT o.cascades ORDER BY o.pos LOOP
+        BEGIN
+            EXECUTE format('DELETE FROM %s AS t WHERE t.%I IN (SELECT g.id FROM auth_sync_deleted_users AS g)',
+                           s.target, s.user_column);
+            GET DIAGNOSTICS v_n = ROW_COUNT;
+            IF v_n > 0 THEN
+                v_removed := v_removed || jsonb_build_object(s.target::text, v_n);
+            END IF;
+        EXCEPTION WHEN OTHERS THEN
+            IF auth_sync._strict_triggers() THEN
+                RAISE;
+            END IF;
+            GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_msg = MESSAGE_TEXT;
+            PERFORM auth_sync._record_failure(g.id::text, s.target::text, 'cleanup_deleted', v_state, v_msg)
+               FROM auth_sync_deleted_users AS g;
+        END;
+    END LOOP;
+    IF v_removed <> '{}' THEN
+        PERFORM auth_sync._audit('auth_users_deleted',
+            jsonb_build_object('users', (SELECT count(*) FROM auth_sync_deleted_users)), v_removed);
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION auth_sync.cleanup_deleted_users() IS
+    'Trigger on auth.users (AFTER DELETE, per statement): removes the deleted users'' rows from registered tables whose foreign key does not cascade.';
+
+-- ---------------------------------------------------------------------------------------------
+-- Orphans and duplicates
+-- ---------------------------------------------------------------------------------------------
+
+-- The condition for an orphaned row of a registered supabase table (alias t): its user is gone
+-- or soft-deleted. A profile row without a user (NULL) is an orphan too; an owned row with a NULL
+-- user column is the app's business (a task nobody is assigned to) and is left alone.
+CREATE FUNCTION auth_sync._orphan_condition(p_user_column name, p_kind text) RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT format('%s NOT EXISTS (SELECT FROM auth.users AS u WHERE u.id = t.%I AND u.deleted_at IS NULL)',
+                  CASE WHEN p_kind = 'profile' THEN '' ELSE format('t.%I IS NOT NULL AND', p_user_column) END,
+                  p_user_column)
+$$;
+
+-- Finds (p_dry) or removes the orphaned rows of every registered supabase table.
+CREATE FUNCTION auth_sync._orphans(p_dry boolean)
+RETURNS TABLE (table_name text, user_id text, row_count bigint)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    s record;
+BEGIN
+    FOR s IN SELECT * FROM auth_sync._removal_order('supabase') AS o ORDER BY o.pos LOOP
+        RETURN QUERY EXECUTE format(
+            CASE WHEN p_dry THEN
+                'SELECT %1$L::text, t.%2$I::text, count(*) FROM %3$s AS t WHERE %4$s GROUP BY 2 ORDER BY 2'
+            ELSE
+                'WITH d AS (DELETE FROM %3$s AS t WHERE %4$s RETURNING t.%2$I)
+                 SELECT %1$L::text, d.%2$I::text, count(*) FROM d GROUP BY 2 ORDER BY 2' END,
+            s.target::text, s.user_column, s.target, auth_sync._orphan_condition(s.user_column, s.kind));
+    END LOOP;
+END
+$$;
+
+CREATE FUNCTION auth_sync.find_orphans()
+RETURNS TABLE (table_name text, user_id text, row_count bigint)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT * FROM auth_sync._orphans(true)
+$$;
+COMMENT ON FUNCTION auth_sync.find_orphans() IS
+    'Rows of registered tables whose user no longer exists or is soft-deleted (profile rows without a user too), counted per table and user.';
+
+CREATE FUNCTION auth_sync.cleanup_orphans(dry_run boolean DEFAULT false)
+RETURNS TABLE (table_name text, user_id text, row_count bigint)
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_dry  boolean := coalesce(cleanup_orphans.dry_run, false);
+    v_rows bigint;
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('auth_sync.sync_profiles'));
+    RETURN QUERY SELECT * FROM auth_sync._orphans(v_dry);
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+    PERFORM auth_sync._audit('cleanup_orphans', jsonb_build_object('dry_run', v_dry),
+                             jsonb_build_object('groups', v_rows));
+END
+$$;
+COMMENT ON FUNCTION auth_sync.cleanup_orphans(boolean) IS
+    'Removes the rows find_orphans() finds (dry_run: reports them); one row per table and user.';
+
+-- The order that puts the row to keep first among one user's rows of p_target: the oldest by
+-- created_at when the table has that column, then by primary key, then by physical position.
+CREATE FUNCTION auth_sync._keep_order(p_target regclass) RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT concat_ws(', ',
+        (SELECT 't.created_at ASC NULLS LAST' FROM pg_attribute a
+          WHERE a.attrelid = p_target AND a.attname = 'created_at' AND a.attnum > 0 AND NOT a.attisdropped),
+        (SELECT string_agg(format('t.%I', a.attname), ', ' ORDER BY k.n)
+           FROM pg_index i
+          CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n)
+           JOIN pg_attribute a ON a.attrelid = p_target AND a.attnum = k.attnum
+          WHERE i.indrelid = p_target AND i.indisprimary),
+        't.ctid')
+$$;
+
+-- Finds (p_dry) or removes the rows beyond the first of one user in a registered supabase profile
+-- table without a unique user column. One row per removed row, as JSON.
+CREATE FUNCTION auth_sync._duplicates(p_dry boolean)
+RETURNS TABLE (table_name text, user_id text, row_data jsonb)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    s     record;
+    v_sel text;
+BEGIN
+    FOR s IN SELECT * FROM auth_sync._removal_order('supabase') AS o
+              JOIN auth_sync.managed_tables m ON m.target = o.target
+             WHERE o.kind = 'profile' AND NOT m.user_unique ORDER BY o.pos LOOP
+        v_sel := format('SELECT t.ctid AS row_ctid, row_number() OVER (PARTITION BY t.%1$I ORDER BY %2$s) AS n
+                           FROM %3$s AS t WHERE t.%1$I IS NOT NULL',
+                        s.user_column, auth_sync._keep_order(s.target), s.target);
+        RETURN QUERY EXECUTE format(
+            CASE WHEN p_dry THEN
+                'SELECT %1$L::text, t.%2$I::text, to_jsonb(t.*) FROM %3$s AS t
+                  WHERE t.ctid = ANY (ARRAY(SELECT d.row_ctid FROM (%4$s) AS d WHERE d.n > 1))
+                  ORDER BY 2, 3::text'
+            ELSE
+                'WITH d AS (DELETE FROM %3$s AS t
+                             WHERE t.ctid = ANY (ARRAY(SELECT d.row_ctid FROM (%4$s) AS d WHERE d.n > 1))
+                            RETURNING t.%2$I::text AS uid, to_jsonb(t.*) AS row_data)
+                 SELECT %1$L::text, d.uid, d.row_data FROM d ORDER BY 2, 3::text' END,
+            s.target::text, s.user_column, s.target, v_sel);
+    END LOOP;
+END
+$$;
+
+CREATE FUNCTION auth_sync.find_duplicate_profiles()
+RETURNS TABLE (table_name text, user_id text, row_count bigint)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT d.table_name, d.user_id, count(*) + 1
+      FROM auth_sync._duplicates(true) AS d
+     GROUP BY 1, 2
+     ORDER BY 1, 2
+$$;
+COMMENT ON FUNCTION auth_sync.find_duplicate_profiles() IS
+    'Users with more than one row in a registered profile table: table, user, how many rows.';
+
+CREATE FUNCTION auth_sync.fix_duplicates(dry_run boolean DEFAULT false)
+RETURNS TABLE (table_name text, user_id text, status text, removed_row jsonb)
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_dry  boolean := coalesce(fix_duplicates.dry_run, false);
+    v_rows bigint;
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('auth_sync.sync_profiles'));
+    RETURN QUERY SELECT d.table_name, d.user_id, CASE WHEN v_dry THEN 'would_remove' ELSE 'removed' END, d.row_data
+                   FROM auth_sync._duplicates(v_dry) AS d;
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+    PERFORM auth_sync._audit('fix_duplicates', jsonb_build_object('dry_run', v_dry),
+                             jsonb_build_object('rows', v_rows));
+END
+$$;
+COMMENT ON FUNCTION auth_sync.fix_duplicates(boolean) IS
+    'Keeps the oldest row per user in each registered profile table (by created_at, else primary key) and removes the others; returns each removed row.';
+
+-- ---------------------------------------------------------------------------------------------
+-- full_sync: every repair in one call and one transaction
+-- ---------------------------------------------------------------------------------------------
+CREATE FUNCTION auth_sync.full_sync(dry_run boolean DEFAULT false)
+RETURNS TABLE (step text, table_name text, affected bigint)
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_dry     boolean := coalesce(full_sync.dry_run, false);
+    v_started timestamptz := clock_timestamp();
+    v_tables  text[];
+    v_result  jsonb := '[]';
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('auth_sync.sync_profiles'));
+    SELECT coalesce(array_agg(o.target::text ORDER BY o.pos), '{}') INTO v_tables
+      FROM auth_sync._removal_order('supabase') AS o;
+
+    -- 1. analyse: what needs doing, per table (before anything changes)
+    WITH sync AS (SELECT s.table_name, s.action FROM auth_sync.sync_profiles(true) AS s),
+         orphans AS (SELECT o.table_name, sum(o.row_count) AS n FROM auth_sync._orphans(true) AS o GROUP BY 1),
+         dups AS (SELECT d.table_name, count(*) AS n FROM auth_sync._duplicates(true) AS d GROUP BY 1)
+    SELECT v_result || coalesce(jsonb_agg(jsonb_build_object('step', x.step, 'table_name', x.t, 'affected', x.n)
+                                          ORDER BY x.step_pos, x.t_pos), '[]')
+      INTO v_result
+      FROM (SELECT a.step, a.step_pos, t.t, t.t_pos,
+                   CASE a.step
+                       WHEN 'analyse_missing_profiles' THEN (SELECT count(*) FROM sync WHERE sync.table_name = t.t AND sync.action = 'would_create')
+                       WHEN 'analyse_stale_profiles' THEN (SELECT count(*) FROM sync WHERE sync.table_name = t.t AND sync.action = 'would_refresh')
+                       WHEN 'analyse_orphans' THEN coalesce((SELECT orphans.n FROM orphans WHERE orphans.table_name = t.t), 0)
+                       ELSE coalesce((SELECT dups.n FROM dups WHERE dups.table_name = t.t), 0) END AS n,
+                   m.kind
+              FROM unnest(v_tables) WITH ORDINALITY AS t(t, t_pos)
+              JOIN auth_sync.managed_tables m ON m.target::text = t.t
+             CROSS JOIN (VALUES ('analyse_missing_profiles', 1), ('analyse_stale_profiles', 2),
+                                ('analyse_orphans', 3), ('analyse_duplicates', 4)) AS a(step, step_pos)
+             WHERE m.kind = 'profile' OR a.step = 'analyse_orphans') AS x;
+
+    -- 2. create the missing profiles and refresh stale mapped columns; 3. clean orphans;
+    -- 4. fix duplicates (in a dry run: what a real run would affect)
+    WITH sync AS (SELECT s.table_name, s.action FROM auth_sync.sync_profiles(v_dry) AS s),
+         orphans AS (SELECT o.table_name, sum(o.row_count) AS n FROM auth_sync._orphans(v_dry) AS o GROUP BY 1),
+         dups AS (SELECT d.table_name, count(*) AS n FROM auth_sync._duplicates(v_dry) AS d GROUP BY 1)
+    SELECT v_result || coalesce(jsonb_agg(jsonb_build_object('step', x.step, 'table_name', x.t, 'affected', x.n)
+                                          ORDER BY x.step_pos, x.t_pos), '[]')
+      INTO v_result
+      FROM (SELECT a.step, a.step_pos, t.t, t.t_pos,
+                   CASE a.step
+                       WHEN 'create_profiles' THEN (SELECT count(*) FROM sync WHERE sync.table_name = t.t AND sync.action IN ('created', 'would_create'))
+                       WHEN 'refresh_profiles' THEN (SELECT count(*) FROM sync WHERE sync.table_name = t.t AND sync.action IN ('refreshed', 'would_refresh'))
+                       WHEN 'cleanup_orphans' THEN coalesce((SELECT orphans.n FROM orphans WHERE orphans.table_name = t.t), 0)
+                       ELSE coalesce((SELECT dups.n FROM dups WHERE dups.table_name = t.t), 0) END AS n
+              FROM unnest(v_tables) WITH ORDINALITY AS t(t, t_pos)
+              JOIN auth_sync.managed_tables m ON m.target::text = t.t
+             CROSS JOIN (VALUES ('create_profiles', 5), ('refresh_profiles', 6),
+                                ('cleanup_orphans', 7), ('fix_duplicates', 8)) AS a(step, step_pos)
+             WHERE m.kind = 'profile' OR a.step = 'cleanup_orphans') AS x;
+
+    INSERT INTO auth_sync.sync_runs (operation, dry_run, run_by, jwt_sub, started_at, counts)
+    VALUES ('full_sync', v_dry, auth_sync._caller(), auth_sync._jwt_claims() ->> 'sub', v_started,
+            (SELECT coalesce(jsonb_object_agg(s.key, s.total), '{}')
+               FROM (SELECT r ->> 'step' AS key, sum((r ->> 'affected')::bigint) AS total
+                       FROM jsonb_array_elements(v_result) AS r GROUP BY 1) AS s));
+    PERFORM auth_sync._audit('full_sync', jsonb_build_object('dry_run', v_dry), jsonb_build_object('steps', v_result));
+    RETURN QUERY SELECT r ->> 'step', r ->> 'table_name', (r ->> 'affected')::bigint
+                   FROM jsonb_array_elements(v_result) WITH ORDINALITY AS e(r, n) ORDER BY e.n;
+END
+$$;
+COMMENT ON FUNCTION auth_sync.full_sync(boolean) IS
+    'Analyses, then creates missing profiles, refreshes stale ones, removes orphans and fixes duplicates, in one transaction; one row per step and table (dry_run: what a real run would affect).';
+
+-- ---------------------------------------------------------------------------------------------
+-- For signed-in users
+-- ---------------------------------------------------------------------------------------------
+CREATE FUNCTION auth_sync.delete_my_account() RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_sub     text := auth_sync._jwt_claims() ->> 'sub';
+    v_id      uuid;
+    v_removed jsonb;
+BEGIN
+    IF v_sub IS NULL OR coalesce(auth_sync._jwt_claims() ->> 'role', '') = 'anon' THEN
+        RAISE EXCEPTION 'delete_my_account() needs a signed-in user'
+            USING ERRCODE = 'invalid_authorization_specification',
+                  HINT = 'Call it with the user''s access token (the request''s JWT has no sub claim).';
+    END IF;
+    IF v_sub !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
+        RAISE EXCEPTION 'delete_my_account(): the signed-in user is not a Supabase Auth user'
+            USING ERRCODE = 'invalid_authorization_specification';
+    END IF;
+    PERFORM pg_advisory_xact_lock_shared(hashtext('auth_sync.sync_profiles'));
+    SELECT u.id INTO v_id FROM auth.users u WHERE u.id = v_sub::uuid AND u.deleted_at IS NULL FOR UPDATE;
+    IF v_id IS NULL THEN
+        RAISE EXCEPTION 'delete_my_account(): the signed-in user no longer exists'
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    v_removed := coalesce(auth_sync._delete_users(ARRAY[v_id], false, false) -> v_id::text, '{}');
+    PERFORM auth_sync._audit('delete_my_account', '{}', v_removed);
+    RETURN v_removed;
+END
+$$;
+COMMENT ON FUNCTION auth_sync.delete_my_account() IS
+    'For the signed-in user (role authenticated): removes the caller''s rows in every registered table and the caller''s auth user; returns the rows removed per table.';
+
+-- ---------------------------------------------------------------------------------------------
+-- Row level security for a registered table
+-- ---------------------------------------------------------------------------------------------
+CREATE FUNCTION auth_sync.enable_owner_policies(target regclass)
+RETURNS TABLE (policy_name text, command text, using_expression text, check_expression text)
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    m      record;
+    v_own  text;
+    v_cmd  text;
+BEGIN
+    SELECT * INTO m FROM auth_sync.managed_tables mt WHERE mt.target = enable_owner_policies.target;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION '% is not registered with auth_sync', coalesce(enable_owner_policies.target::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Register it first: SELECT auth_sync.register_table(...).';
+    END IF;
+    -- a Supabase user's id is auth.uid(); an outside provider's is the JWT's sub (text)
+    v_own := format('%I = (SELECT %s)', m.user_column,
+                    CASE WHEN m.source = 'supabase' THEN 'auth.uid()' ELSE 'auth.jwt() ->> ''sub''' END);
+    EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', m.target);
+    FOREACH v_cmd IN ARRAY ARRAY['select', 'insert', 'update', 'delete'] LOOP
+        IF EXISTS (SELECT FROM pg_policy p WHERE p.polrelid = m.target AND p.polname = 'auth_sync_' || v_cmd || '_own') THEN
+            EXECUTE format('DROP POLICY %I ON %s', 'auth_sync_' || v_cmd || '_own', m.target);
+        END IF;
+        EXECUTE format('CREATE POLICY %I ON %s FOR %s TO authenticated %s',
+                       'auth_sync_' || v_cmd || '_own', m.target, upper(v_cmd),
+                       CASE v_cmd WHEN 'insert' THEN format('WITH CHECK (%s)', v_own)
+                                  WHEN 'update' THEN format('USING (%s) WITH CHECK (%s)', v_own, v_own)
+                                  ELSE format('USING (%s)', v_own) END);
+    END LOOP;
+    PERFORM auth_sync._audit('enable_owner_policies', jsonb_build_object('target', m.target::text), '{}');
+    RETURN QUERY
+        SELECT p.polname::text,
+               CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'
+                             WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
+               pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)
+          FROM pg_policy p
+         WHERE p.polrelid = m.target AND p.polname LIKE 'auth\_sync\_%\_own'
+         ORDER BY strpos('rawd', p.polcmd::text);
+END
+$$;
+COMMENT ON FUNCTION auth_sync.enable_owner_policies(regclass) IS
+    'Turns on row level security for a registered table with auth_sync_{select,insert,update,delete}_own policies: a signed-in user reaches only the rows whose user column is theirs. Safe to run again.';
