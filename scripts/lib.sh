@@ -2,9 +2,13 @@
 # shellcheck shell=bash
 
 PG_MAJOR=15
-PG_BIN="/usr/lib/postgresql/${PG_MAJOR}/bin"
+# AUTH_SYNC_PG_ROOT: a relocated copy of Debian's PostgreSQL (its usr/lib, usr/share and
+# usr/include trees under one directory) to build and test against instead of the system one, so
+# that two checkouts on one machine do not install over each other. Unset on CI.
+PG_ROOT="${AUTH_SYNC_PG_ROOT:-}"
+PG_BIN="${PG_ROOT}/usr/lib/postgresql/${PG_MAJOR}/bin"
 PG_CONFIG="${PG_BIN}/pg_config"
-PGXS_TEST="/usr/lib/postgresql/${PG_MAJOR}/lib/pgxs/src/test"
+PGXS_TEST="${PG_ROOT}/usr/lib/postgresql/${PG_MAJOR}/lib/pgxs/src/test"
 PGRX_VERSION="0.18.1"
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 FIXTURE_SQL="${REPO_ROOT}/pgrx-tests/fixture/supabase_auth.sql"

@@ -116,19 +116,25 @@ $$;
 
 -- Removes p_ids (locked by the caller) completely: their rows in every registered table, then the
 -- auth users (hard delete: the auth schema's cascades take identities, sessions and the rest;
--- p_soft: the Auth server's soft delete). p_dry counts instead. Returns, per user id, the rows
--- removed per table ({"public.tasks": 3, "auth.users": 1}; tables without rows left out).
-CREATE FUNCTION auth_sync._delete_users(p_ids uuid[], p_dry boolean, p_soft boolean) RETURNS jsonb
+-- p_soft: the Auth server's soft delete). p_dry counts instead. One row per user id with the rows
+-- removed per table ({"public.tasks": 3, "auth.users": 1}; tables without rows left out), then
+-- one row with user_id NULL: the totals per table.
+-- (Results travel in arrays and meet in hash joins: a jsonb map keyed by user id, or subscripts
+-- into an array variable, cost a copy per lookup, quadratic over 100,000 users.)
+CREATE FUNCTION auth_sync._delete_users(p_ids uuid[], p_dry boolean, p_soft boolean)
+RETURNS TABLE (user_id uuid, removed jsonb)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_removed jsonb;
+    v_users  text[];
+    v_tables text[];
+    v_counts bigint[];
+    v_auth   jsonb := CASE WHEN p_soft THEN '{}' ELSE '{"auth.users": 1}' END;
 BEGIN
-    SELECT coalesce(jsonb_object_agg(x.user_id, x.tables), '{}') INTO v_removed
-      FROM (SELECT r.user_id, jsonb_object_agg(r.table_name, r.removed) AS tables
-              FROM auth_sync._remove_user_rows(p_ids::text[], p_dry) AS r
-             GROUP BY r.user_id) AS x;
+    SELECT array_agg(r.user_id), array_agg(r.table_name), array_agg(r.removed)
+      INTO v_users, v_tables, v_counts
+      FROM auth_sync._remove_user_rows(p_ids::text[], p_dry) AS r;
     IF NOT p_dry THEN
         IF p_soft THEN
             PERFORM auth_sync._soft_delete_auth_users(p_ids);
@@ -136,12 +142,16 @@ BEGIN
             DELETE FROM auth.users u WHERE u.id = ANY (p_ids);
         END IF;
     END IF;
-    IF NOT p_soft THEN
-        SELECT v_removed || coalesce(jsonb_object_agg(i::text, coalesce(v_removed -> i::text, '{}') || '{"auth.users": 1}'), '{}')
-          INTO v_removed
-          FROM unnest(p_ids) AS i;
-    END IF;
-    RETURN v_removed;
+    RETURN QUERY
+        SELECT i.id, coalesce(x.tables, '{}') || v_auth
+          FROM unnest(p_ids) AS i(id)
+          LEFT JOIN (SELECT r.u::uuid AS id, jsonb_object_agg(r.t, r.n) AS tables
+                       FROM unnest(v_users, v_tables, v_counts) AS r(u, t, n) GROUP BY 1) AS x ON x.id = i.id;
+    RETURN QUERY
+        SELECT NULL::uuid,
+               coalesce((SELECT jsonb_object_agg(s.t, s.n)
+                           FROM (SELECT r.t, sum(r.n) AS n FROM unnest(v_tables, v_counts) AS r(t, n) GROUP BY 1) AS s), '{}')
+               || CASE WHEN p_soft THEN '{}' ELSE jsonb_build_object('auth.users', cardinality(p_ids)) END;
 END
 $$;
 
@@ -158,6 +168,8 @@ CREATE FUNCTION auth_sync.bulk_delete_users(emails text[], dry_run boolean DEFAU
 RETURNS TABLE (email text, user_id uuid, status text, removed jsonb)
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+-- (the per-user reports of 100,000 users are hashed and sorted in memory, not in batches on disk)
+SET work_mem = '128MB'
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -168,8 +180,9 @@ DECLARE
     v_valid   text[];
     v_ids     uuid[];
     v_matched text[];
-    v_removed jsonb;
-    v_counts  jsonb;
+    v_rids    uuid[];
+    v_removed jsonb[];
+    v_totals  jsonb;
 BEGIN
     IF bulk_delete_users.emails IS NULL THEN
         RAISE EXCEPTION 'emails is required: an array of email addresses'
@@ -186,8 +199,8 @@ BEGIN
       FROM (SELECT y.norm, y.ord, row_number() OVER (PARTITION BY y.norm ORDER BY y.ord) AS nth
               FROM (SELECT lower(btrim(l.e, E' \t\r\n')) AS norm, l.o AS ord
                       FROM unnest(bulk_delete_users.emails) WITH ORDINALITY AS l(e, o)) AS y) AS x;
-    SELECT array_agg(v_input[i]) INTO v_valid
-      FROM generate_subscripts(v_input, 1) AS i WHERE v_status[i] IS NULL;
+    SELECT array_agg(c.norm) INTO v_valid
+      FROM unnest(v_input, v_status) AS c(norm, status) WHERE c.status IS NULL;
 
     -- the users, locked in id order (a user deleted meanwhile drops out: not_found)
     IF v_dry THEN
@@ -198,30 +211,30 @@ BEGIN
           FROM (SELECT u.id, lower(u.email) AS email FROM auth.users u
                  WHERE lower(u.email) = ANY (v_valid) ORDER BY u.id FOR UPDATE) AS l;
     END IF;
-    v_removed := auth_sync._delete_users(coalesce(v_ids, '{}'), v_dry, v_soft);
+    SELECT array_agg(d.user_id) FILTER (WHERE d.user_id IS NOT NULL),
+           array_agg(d.removed) FILTER (WHERE d.user_id IS NOT NULL),
+           (array_agg(d.removed) FILTER (WHERE d.user_id IS NULL))[1]
+      INTO v_rids, v_removed, v_totals
+      FROM auth_sync._delete_users(coalesce(v_ids, '{}'), v_dry, v_soft) AS d;
 
     RETURN QUERY
         SELECT c.norm, m.id,
                coalesce(c.status, CASE WHEN m.id IS NULL THEN 'not_found' END,
                         auth_sync._removal_status(v_dry, v_soft)),
-               coalesce(v_removed -> m.id::text, '{}')
+               coalesce(r.removed, '{}')
           FROM unnest(v_input, v_status) WITH ORDINALITY AS c(norm, status, ord)
           LEFT JOIN unnest(v_ids, v_matched) AS m(id, email) ON m.email = c.norm AND c.status IS NULL
+          LEFT JOIN unnest(v_rids, v_removed) AS r(id, removed) ON r.id = m.id
          ORDER BY c.ord, m.id;
 
-    SELECT jsonb_build_object(
-               'emails', cardinality(v_input),
-               'users', coalesce(cardinality(v_ids), 0),
-               'not_found', (SELECT count(*) FROM unnest(v_input, v_status) AS c(norm, status)
-                              WHERE c.status IS NULL AND NOT (c.norm = ANY (coalesce(v_matched, '{}')))),
-               'invalid_email', (SELECT count(*) FROM unnest(v_status) s WHERE s = 'invalid_email'),
-               'duplicate_in_list', (SELECT count(*) FROM unnest(v_status) s WHERE s = 'duplicate_in_list'),
-               'rows', (SELECT coalesce(jsonb_object_agg(k, n), '{}')
-                          FROM (SELECT t.key AS k, sum(t.value::bigint) AS n
-                                  FROM jsonb_each(v_removed) AS u, jsonb_each(u.value) AS t GROUP BY 1) AS s))
-      INTO v_counts;
     PERFORM auth_sync._audit('bulk_delete_users',
-        jsonb_build_object('emails', cardinality(v_input), 'dry_run', v_dry, 'soft', v_soft), v_counts);
+        jsonb_build_object('emails', cardinality(v_input), 'dry_run', v_dry, 'soft', v_soft),
+        jsonb_build_object(
+            'users', coalesce(cardinality(v_ids), 0),
+            'not_found', coalesce(cardinality(v_valid), 0) - (SELECT count(DISTINCT e) FROM unnest(v_matched) AS e),
+            'invalid_email', (SELECT count(*) FROM unnest(v_status) AS x WHERE x = 'invalid_email'),
+            'duplicate_in_list', (SELECT count(*) FROM unnest(v_status) AS x WHERE x = 'duplicate_in_list'),
+            'rows', v_totals));
 END
 $$;
 COMMENT ON FUNCTION auth_sync.bulk_delete_users(text[], boolean, boolean) IS
@@ -231,6 +244,8 @@ CREATE FUNCTION auth_sync.bulk_delete_import(batch_id uuid, dry_run boolean DEFA
 RETURNS TABLE (email text, user_id uuid, status text, removed jsonb)
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+-- (the per-user reports of 100,000 users are hashed and sorted in memory, not in batches on disk)
+SET work_mem = '128MB'
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -238,7 +253,9 @@ DECLARE
     v_created uuid[];
     v_emails  text[];
     v_ids     uuid[];
-    v_removed jsonb;
+    v_rids    uuid[];
+    v_removed jsonb[];
+    v_totals  jsonb;
 BEGIN
     IF NOT EXISTS (SELECT FROM auth_sync.import_batches b WHERE b.id = bulk_delete_import.batch_id) THEN
         RAISE EXCEPTION 'no import batch %', coalesce(bulk_delete_import.batch_id::text, 'NULL')
@@ -257,19 +274,23 @@ BEGIN
         SELECT array_agg(l.id ORDER BY l.id) INTO v_ids
           FROM (SELECT u.id FROM auth.users u WHERE u.id = ANY (v_created) ORDER BY u.id FOR UPDATE) AS l;
     END IF;
-    v_removed := auth_sync._delete_users(coalesce(v_ids, '{}'), v_dry, false);
+    SELECT array_agg(d.user_id) FILTER (WHERE d.user_id IS NOT NULL),
+           array_agg(d.removed) FILTER (WHERE d.user_id IS NOT NULL),
+           (array_agg(d.removed) FILTER (WHERE d.user_id IS NULL))[1]
+      INTO v_rids, v_removed, v_totals
+      FROM auth_sync._delete_users(coalesce(v_ids, '{}'), v_dry, false) AS d;
 
     RETURN QUERY
         SELECT c.email, c.id,
-               CASE WHEN c.id = ANY (coalesce(v_ids, '{}')) THEN auth_sync._removal_status(v_dry, false)
-                    ELSE 'not_found' END,
-               coalesce(v_removed -> c.id::text, '{}')
+               CASE WHEN r.id IS NOT NULL THEN auth_sync._removal_status(v_dry, false) ELSE 'not_found' END,
+               coalesce(r.removed, '{}')
           FROM unnest(v_created, v_emails) WITH ORDINALITY AS c(id, email, ord)
+          LEFT JOIN unnest(v_rids, v_removed) AS r(id, removed) ON r.id = c.id
          ORDER BY c.ord;
     PERFORM auth_sync._audit('bulk_delete_import',
         jsonb_build_object('batch_id', bulk_delete_import.batch_id, 'dry_run', v_dry),
         jsonb_build_object('created_by_batch', coalesce(cardinality(v_created), 0),
-                           'users', coalesce(cardinality(v_ids), 0)));
+                           'users', coalesce(cardinality(v_ids), 0), 'rows', v_totals));
 END
 $$;
 COMMENT ON FUNCTION auth_sync.bulk_delete_import(uuid, boolean) IS
@@ -564,7 +585,7 @@ BEGIN
         RAISE EXCEPTION 'delete_my_account(): the signed-in user no longer exists'
             USING ERRCODE = 'no_data_found';
     END IF;
-    v_removed := coalesce(auth_sync._delete_users(ARRAY[v_id], false, false) -> v_id::text, '{}');
+    SELECT d.removed INTO v_removed FROM auth_sync._delete_users(ARRAY[v_id], false, false) AS d WHERE d.user_id = v_id;
     PERFORM auth_sync._audit('delete_my_account', '{}', v_removed);
     RETURN v_removed;
 END
