@@ -96,6 +96,14 @@ log "layer 3: pg_regress (pgrx-tests/sql)"
 RW="${TESTROOT}/regress"
 stage "${REPO_ROOT}/pgrx-tests" "$RW"
 stage "${REPO_ROOT}/migrations" "${RW}/migrations"
+# webhook requests signed now by an independent implementation (the standardwebhooks package, in
+# a throwaway virtualenv), for sql/webhook.sql
+python3 -m venv "${TESTROOT}/venv" >/dev/null
+"${TESTROOT}/venv/bin/pip" install --quiet --disable-pip-version-check \
+    -r "${REPO_ROOT}/pgrx-tests/webhook/requirements.txt" >/dev/null || die "pip install standardwebhooks failed"
+"${TESTROOT}/venv/bin/python" "${REPO_ROOT}/pgrx-tests/webhook/sign_events.py" >"${RW}/webhook_signed.sql" \
+    || die "signing the webhook test events failed"
+chown postgres:postgres "${RW}/webhook_signed.sql"
 psql_at "$CL" "$PORT" postgres -c "CREATE DATABASE auth_sync_regress TEMPLATE fixture_template" >/dev/null
 run_suite "pg_regress" "${PGXS_TEST}/regress/pg_regress" "$RW" auth_sync_regress
 rm -rf "${REPO_ROOT}/pgrx-tests/results"; cp -r "${RW}/results" "${REPO_ROOT}/pgrx-tests/results" 2>/dev/null

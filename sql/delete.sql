@@ -168,8 +168,10 @@ CREATE FUNCTION auth_sync.bulk_delete_users(emails text[], dry_run boolean DEFAU
 RETURNS TABLE (email text, user_id uuid, status text, removed jsonb)
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
--- (the per-user reports of 100,000 users are hashed and sorted in memory, not in batches on disk)
+-- (the per-user reports of 100,000 users are hashed and sorted in memory, not in batches on disk;
+-- and these one-off statements would spend more on JIT compilation than they save)
 SET work_mem = '128MB'
+SET jit = off
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -244,8 +246,10 @@ CREATE FUNCTION auth_sync.bulk_delete_import(batch_id uuid, dry_run boolean DEFA
 RETURNS TABLE (email text, user_id uuid, status text, removed jsonb)
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
--- (the per-user reports of 100,000 users are hashed and sorted in memory, not in batches on disk)
+-- (the per-user reports of 100,000 users are hashed and sorted in memory, not in batches on disk;
+-- and these one-off statements would spend more on JIT compilation than they save)
 SET work_mem = '128MB'
+SET jit = off
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -576,8 +580,20 @@ BEGIN
                   HINT = 'Call it with the user''s access token (the request''s JWT has no sub claim).';
     END IF;
     IF v_sub !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
-        RAISE EXCEPTION 'delete_my_account(): the signed-in user is not a Supabase Auth user'
-            USING ERRCODE = 'invalid_authorization_specification';
+        -- a user of an outside provider (Clerk: sub is its user id): their rows in the tables
+        -- registered for each provider, and the mirror marks them deleted; the provider's own
+        -- account is the provider's to delete
+        IF NOT EXISTS (SELECT FROM auth_sync.managed_tables m WHERE m.source <> 'supabase') THEN
+            RAISE EXCEPTION 'delete_my_account(): the signed-in user is not a Supabase Auth user'
+                USING ERRCODE = 'invalid_authorization_specification';
+        END IF;
+        SELECT coalesce(jsonb_object_agg(r.table_name, r.removed), '{}') INTO v_removed
+          FROM (SELECT DISTINCT m.source FROM auth_sync.managed_tables m WHERE m.source <> 'supabase') AS src,
+               auth_sync._remove_user_rows(ARRAY[v_sub], false, src.source) AS r;
+        UPDATE auth_sync.external_users e SET deleted_at = now(), updated_at = now()
+         WHERE e.external_id = v_sub AND e.deleted_at IS NULL;
+        PERFORM auth_sync._audit('delete_my_account', '{}', v_removed);
+        RETURN v_removed;
     END IF;
     PERFORM pg_advisory_xact_lock_shared(hashtext('auth_sync.sync_profiles'));
     SELECT u.id INTO v_id FROM auth.users u WHERE u.id = v_sub::uuid AND u.deleted_at IS NULL FOR UPDATE;

@@ -34,7 +34,12 @@ BEGIN
             auth_sync.find_duplicate_profiles(),
             auth_sync.fix_duplicates(boolean),
             auth_sync.full_sync(boolean),
-            auth_sync.enable_owner_policies(regclass)
+            auth_sync.enable_owner_policies(regclass),
+            auth_sync.verify_webhook_signature(text, text, text, text, text, integer),
+            auth_sync.set_webhook_secret(text, text),
+            auth_sync.handle_clerk_webhook(jsonb, text),
+            auth_sync.analyze_external(text, text[]),
+            auth_sync.reconcile_external(text, text[], boolean)
         TO service_role;
     END IF;
     IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'authenticated') THEN
@@ -44,7 +49,8 @@ BEGIN
     END IF;
     IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'service_role') THEN
         GRANT SELECT ON auth_sync.registered_tables, auth_sync.sync_failures, auth_sync.sync_runs,
-                        auth_sync.admin_audit_log, auth_sync.import_batches, auth_sync.import_rows
+                        auth_sync.admin_audit_log, auth_sync.import_batches, auth_sync.import_rows,
+                        auth_sync.external_users, auth_sync.webhook_events
         TO service_role;
     END IF;
 END

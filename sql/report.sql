@@ -67,7 +67,8 @@ BEGIN
     END IF;
     RETURN QUERY EXECUTE format(
         $q$SELECT s.*, 0::bigint, 0::bigint, 0::bigint, 0::bigint,
-                  (SELECT count(*) FROM auth_sync.sync_failures f WHERE f.occurred_at > now() - interval '24 hours'),
+                  (SELECT count(*) FROM auth_sync.sync_failures f WHERE f.occurred_at > now() - interval '24 hours')
+                  + (SELECT count(*) FROM auth_sync.webhook_events w WHERE w.status = 'failed' AND w.received_at > now() - interval '24 hours'),
                   (SELECT max(r.finished_at) FROM auth_sync.sync_runs r WHERE NOT r.dry_run)
              FROM (%s) AS s$q$, v_sql);
 END

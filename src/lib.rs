@@ -11,6 +11,7 @@ use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting};
 mod drop_guard;
 mod fields;
 mod import;
+mod webhook;
 
 ::pgrx::pg_module_magic!(name, version);
 
@@ -82,10 +83,18 @@ extension_sql_file!(
     name = "import",
     requires = ["sync", _import_prepare, _report_progress]
 );
+extension_sql_file!("../sql/delete.sql", name = "delete", requires = ["import"]);
 extension_sql_file!(
-    "../sql/delete.sql",
-    name = "delete",
-    requires = ["import"]
+    "../sql/webhook.sql",
+    name = "webhook",
+    requires = [
+        "delete",
+        _webhook_check_secret,
+        _webhook_verify,
+        _webhook_header,
+        _clerk_event,
+        _clerk_user
+    ]
 );
 extension_sql_file!(
     "../sql/drop_guard.sql",
@@ -95,7 +104,14 @@ extension_sql_file!(
 extension_sql_file!(
     "../sql/verify.sql",
     name = "verify",
-    requires = ["report", "import", "delete", "drop_guard", version]
+    requires = [
+        "report",
+        "import",
+        "delete",
+        "webhook",
+        "drop_guard",
+        version
+    ]
 );
 extension_sql_file!("../sql/finalize.sql", finalize);
 

@@ -1,0 +1,484 @@
+-- Outside identity providers (Clerk): webhook secrets, verified webhooks, the mirror of the
+-- provider's users, and reconciliation for the webhooks that were missed.
+--
+-- A thin HTTP endpoint (an edge function, any server) forwards the request's headers and raw body
+-- to auth_sync.handle_clerk_webhook(); the signature is checked here, in the database, with the
+-- secret stored by auth_sync.set_webhook_secret().
+
+-- The provider's users as its webhooks last described them.
+CREATE TABLE auth_sync.external_users (
+    provider          text        NOT NULL,
+    external_id       text        NOT NULL,
+    email             text        NULL,
+    data              jsonb       NOT NULL DEFAULT '{}',
+    -- the provider's updated_at (ms since the epoch) of `data`: an older event never overwrites it
+    source_updated_at bigint      NULL,
+    created_at        timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    updated_at        timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    deleted_at        timestamptz NULL,
+    PRIMARY KEY (provider, external_id)
+);
+COMMENT ON TABLE auth_sync.external_users IS
+    'Users of an outside identity provider, as its webhooks last described them (deleted_at: the provider deleted them).';
+
+-- Every webhook delivery that passed the signature check, once per message id.
+CREATE TABLE auth_sync.webhook_events (
+    provider     text        NOT NULL,
+    svix_id      text        NOT NULL,
+    event_type   text        NULL,
+    external_id  text        NULL,
+    received_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    status       text        NOT NULL CHECK (status IN ('processed', 'ignored', 'failed')),
+    error        text        NULL,
+    attempts     int         NOT NULL DEFAULT 1,
+    PRIMARY KEY (provider, svix_id)
+);
+CREATE INDEX webhook_events_received_at_idx ON auth_sync.webhook_events (received_at);
+COMMENT ON TABLE auth_sync.webhook_events IS
+    'Verified webhook deliveries (svix-id is the idempotency key); status processed, ignored or failed.';
+
+-- Webhook signing secrets, when there is no Supabase Vault. No grants: only the owner (and so the
+-- SECURITY DEFINER functions) reads it; pg_dump leaves it out, so a restore needs the secret set
+-- again rather than a dump file carrying it.
+CREATE TABLE auth_sync.webhook_secrets (
+    provider   text        PRIMARY KEY,
+    secret     text        NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+
+SELECT pg_catalog.pg_extension_config_dump('auth_sync.external_users', '');
+SELECT pg_catalog.pg_extension_config_dump('auth_sync.webhook_events', '');
+
+-- The Vault secret's name for a provider.
+CREATE FUNCTION auth_sync._vault_secret_name(p_provider text) RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT 'auth_sync_webhook_' || p_provider
+$$;
+
+CREATE FUNCTION auth_sync._check_provider(p_provider text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF p_provider IS NULL OR p_provider !~ '^[a-z][a-z0-9_]{0,62}$' OR p_provider = 'supabase' THEN
+        RAISE EXCEPTION 'provider must be the lower-case name of an outside identity provider (like ''clerk''), not %',
+                coalesce(quote_literal(p_provider), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+END
+$$;
+
+CREATE FUNCTION auth_sync.set_webhook_secret(provider text, secret text) RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_store text;
+    v_id    uuid;
+BEGIN
+    PERFORM auth_sync._check_provider(set_webhook_secret.provider);
+    IF set_webhook_secret.secret IS NULL THEN
+        RAISE EXCEPTION 'secret is required' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    -- raises 22023 for a malformed secret, without repeating it
+    PERFORM auth_sync._webhook_check_secret(set_webhook_secret.secret);
+    IF to_regnamespace('vault') IS NOT NULL THEN
+        v_store := 'vault';
+        EXECUTE 'SELECT s.id FROM vault.secrets s WHERE s.name = $1' INTO v_id
+            USING auth_sync._vault_secret_name(set_webhook_secret.provider);
+        IF v_id IS NULL THEN
+            EXECUTE 'SELECT vault.create_secret($1, $2, $3)'
+                USING set_webhook_secret.secret, auth_sync._vault_secret_name(set_webhook_secret.provider),
+                      'auth_sync: webhook signing secret of ' || set_webhook_secret.provider;
+        ELSE
+            EXECUTE 'SELECT vault.update_secret($1, $2)' USING v_id, set_webhook_secret.secret;
+        END IF;
+        DELETE FROM auth_sync.webhook_secrets w WHERE w.provider = set_webhook_secret.provider;
+    ELSE
+        v_store := 'table';
+        INSERT INTO auth_sync.webhook_secrets AS w (provider, secret)
+        VALUES (set_webhook_secret.provider, set_webhook_secret.secret)
+        ON CONFLICT ON CONSTRAINT webhook_secrets_pkey
+        DO UPDATE SET secret = EXCLUDED.secret, updated_at = pg_catalog.now();
+    END IF;
+    PERFORM auth_sync._audit('set_webhook_secret',
+        jsonb_build_object('provider', set_webhook_secret.provider), jsonb_build_object('stored_in', v_store));
+    RETURN v_store;
+END
+$$;
+COMMENT ON FUNCTION auth_sync.set_webhook_secret(text, text) IS
+    'Stores a provider''s webhook signing secret (whsec_...) in Supabase Vault when schema vault exists, else in a table only the owner reads; returns where. Pass the secret as a bound parameter.';
+
+-- The stored secret of a provider, or NULL.
+CREATE FUNCTION auth_sync._webhook_secret(p_provider text) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_secret text;
+BEGIN
+    IF to_regnamespace('vault') IS NOT NULL THEN
+        EXECUTE 'SELECT s.decrypted_secret FROM vault.decrypted_secrets s WHERE s.name = $1'
+            INTO v_secret USING auth_sync._vault_secret_name(p_provider);
+    END IF;
+    IF v_secret IS NULL THEN
+        SELECT w.secret INTO v_secret FROM auth_sync.webhook_secrets w WHERE w.provider = p_provider;
+    END IF;
+    RETURN v_secret;
+END
+$$;
+
+-- A provider's user as a row shaped like auth.users, so that the column maps of profile tables
+-- (written for Supabase users) read it: email, names, username and image as the metadata keys
+-- the derived fields look for, the provider's public metadata under them for meta:<key>.
+CREATE FUNCTION auth_sync._external_auth_row(p_provider text, p_email text, p_data jsonb)
+RETURNS auth.users
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT jsonb_populate_record(NULL::auth.users, jsonb_build_object(
+               'email', p_email,
+               'raw_user_meta_data',
+                   CASE WHEN jsonb_typeof(p_data -> 'public_metadata') = 'object' THEN p_data -> 'public_metadata' ELSE '{}' END
+                   || jsonb_strip_nulls(jsonb_build_object(
+                          'first_name', u ->> 'first_name',
+                          'last_name', u ->> 'last_name',
+                          'user_name', u ->> 'username',
+                          'avatar_url', u ->> 'image_url',
+                          'provider_id', u ->> 'id',
+                          'sub', u ->> 'id')),
+               'raw_app_meta_data', jsonb_build_object('provider', p_provider, 'providers', jsonb_build_array(p_provider)),
+               'email_confirmed_at',
+                   CASE WHEN EXISTS (SELECT FROM jsonb_array_elements(CASE WHEN jsonb_typeof(p_data -> 'email_addresses') = 'array'
+                                                                          THEN p_data -> 'email_addresses' ELSE '[]' END) AS a
+                                      WHERE a ->> 'id' = p_data ->> 'primary_email_address_id'
+                                        AND a #>> '{verification,status}' = 'verified')
+                        THEN auth_sync._ms_to_timestamptz(p_data -> 'created_at') END,
+               'created_at', auth_sync._ms_to_timestamptz(p_data -> 'created_at'),
+               'updated_at', auth_sync._ms_to_timestamptz(p_data -> 'updated_at'),
+               'last_sign_in_at', auth_sync._ms_to_timestamptz(p_data -> 'last_sign_in_at')))
+      FROM (SELECT auth_sync._clerk_user(p_data) AS u) AS x
+$$;
+
+-- Milliseconds since the epoch (a JSON number) as a timestamp, or NULL.
+CREATE FUNCTION auth_sync._ms_to_timestamptz(p_ms jsonb) RETURNS timestamptz
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN jsonb_typeof(p_ms) = 'number' AND (p_ms #>> '{}') ~ '^[0-9]{1,15}$'
+                THEN to_timestamp((p_ms #>> '{}')::bigint / 1000.0) END
+$$;
+
+-- Creates the missing rows and refreshes the mapped columns of every profile table of
+-- p_provider for the mirrored users p_ids (all live mirrored users when NULL). p_dry counts.
+-- One row per table and action (created / refreshed, or would_...), with the users.
+CREATE FUNCTION auth_sync._external_apply_profiles(p_provider text, p_ids text[], p_dry boolean)
+RETURNS TABLE (table_name text, action text, user_ids text[])
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    s      record;
+    v_from text;
+    v_sel  text;
+    v_ids  text[];
+BEGIN
+    FOR s IN SELECT p.* FROM auth_sync.managed_tables m, auth_sync._profile_sql(m.target) AS p
+              WHERE m.kind = 'profile' AND m.source = p_provider
+                AND EXISTS (SELECT FROM pg_class c WHERE c.oid = m.target::oid)
+              ORDER BY m.target::text LOOP
+        v_from := format('auth_sync.external_users AS e CROSS JOIN LATERAL auth_sync._external_auth_row(e.provider, e.email, e.data) AS r%s
+                          WHERE e.provider = $1 AND e.deleted_at IS NULL AND ($2::text[] IS NULL OR e.external_id = ANY ($2::text[]))',
+                         s.lateral_fields);
+        -- missing rows
+        v_sel := format('SELECT e.external_id%s FROM %s AND NOT EXISTS (SELECT FROM %s AS t WHERE t.%I = e.external_id)',
+                        substr(s.vals, length('r.id') + 1), v_from, s.target, s.user_column);
+        IF p_dry THEN
+            EXECUTE format('SELECT array_agg(l.external_id ORDER BY l.external_id) FROM (%s) AS l', v_sel)
+                INTO v_ids USING p_provider, p_ids;
+        ELSE
+            EXECUTE format('WITH w AS (INSERT INTO %s (%s) %s %s RETURNING %I) SELECT array_agg(w.%I::text ORDER BY w.%I) FROM w',
+                           s.target, s.cols, v_sel, CASE WHEN s.user_unique THEN 'ON CONFLICT DO NOTHING' ELSE '' END,
+                           s.user_column, s.user_column, s.user_column)
+                INTO v_ids USING p_provider, p_ids;
+        END IF;
+        IF v_ids IS NOT NULL THEN
+            table_name := s.target::text; action := CASE WHEN p_dry THEN 'would_create' ELSE 'created' END;
+            user_ids := v_ids;
+            RETURN NEXT;
+        END IF;
+        CONTINUE WHEN s.set_list IS NULL;
+        -- stale mapped columns
+        IF p_dry THEN
+            EXECUTE format('SELECT array_agg(DISTINCT e.external_id) FROM %s AS t, %s AND t.%I = e.external_id AND (%s)',
+                           s.target, v_from, s.user_column, s.diff)
+                INTO v_ids USING p_provider, p_ids;
+        ELSE
+            EXECUTE format('WITH w AS (UPDATE %s AS t SET %s FROM %s AND t.%I = e.external_id AND (%s) RETURNING t.%I)
+                            SELECT array_agg(DISTINCT w.%I::text) FROM w',
+                           s.target, s.set_list, v_from, s.user_column, s.diff, s.user_column, s.user_column)
+                INTO v_ids USING p_provider, p_ids;
+        END IF;
+        IF v_ids IS NOT NULL THEN
+            table_name := s.target::text; action := CASE WHEN p_dry THEN 'would_refresh' ELSE 'refreshed' END;
+            user_ids := v_ids;
+            RETURN NEXT;
+        END IF;
+    END LOOP;
+END
+$$;
+
+-- One verified Clerk event (the body parsed), applied. Returns the JSON answer.
+CREATE FUNCTION auth_sync._apply_clerk_event(p_type text, p_data jsonb) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_user    jsonb;
+    v_id      text;
+    v_ts      bigint;
+    v_fresh   boolean;
+    v_deleted boolean;
+    v_changes jsonb;
+    v_removed jsonb;
+BEGIN
+    IF p_type NOT IN ('user.created', 'user.updated', 'user.deleted') THEN
+        RETURN jsonb_build_object('status', 'ignored', 'type', p_type);
+    END IF;
+    v_user := auth_sync._clerk_user(p_data);
+    v_id := v_user ->> 'id';
+    v_ts := CASE WHEN (p_data ->> 'updated_at') ~ '^[0-9]{1,18}$' THEN (p_data ->> 'updated_at')::bigint END;
+
+    IF p_type = 'user.deleted' THEN
+        -- (a mirror row even for a user never seen: a late user.created must not bring them back)
+        INSERT INTO auth_sync.external_users AS e (provider, external_id, deleted_at)
+        VALUES ('clerk', v_id, pg_catalog.now())
+        ON CONFLICT ON CONSTRAINT external_users_pkey
+        DO UPDATE SET deleted_at = coalesce(e.deleted_at, pg_catalog.now()), updated_at = pg_catalog.now();
+        SELECT coalesce(jsonb_object_agg(r.table_name, r.removed), '{}') INTO v_removed
+          FROM auth_sync._remove_user_rows(ARRAY[v_id], false, 'clerk') AS r;
+        RETURN jsonb_build_object('status', 'processed', 'type', p_type, 'user_id', v_id, 'removed', v_removed);
+    END IF;
+
+    -- created / updated: the mirror keeps the newest data (by the provider's updated_at), so events
+    -- replayed or out of order leave the state a single in-order delivery leaves
+    SELECT e.deleted_at IS NOT NULL INTO v_deleted
+      FROM auth_sync.external_users e WHERE e.provider = 'clerk' AND e.external_id = v_id FOR UPDATE;
+    IF v_deleted THEN
+        RETURN jsonb_build_object('status', 'ignored', 'type', p_type, 'user_id', v_id,
+                                  'reason', 'the user was deleted');
+    END IF;
+    INSERT INTO auth_sync.external_users AS e (provider, external_id, email, data, source_updated_at)
+    VALUES ('clerk', v_id, v_user ->> 'email', p_data, v_ts)
+    ON CONFLICT ON CONSTRAINT external_users_pkey
+    DO UPDATE SET email = EXCLUDED.email, data = EXCLUDED.data, source_updated_at = EXCLUDED.source_updated_at,
+                  updated_at = pg_catalog.now()
+     WHERE e.source_updated_at IS NULL OR EXCLUDED.source_updated_at IS NULL
+        OR EXCLUDED.source_updated_at >= e.source_updated_at;
+    v_fresh := FOUND;
+    SELECT coalesce(jsonb_object_agg(a.table_name, a.action), '{}') INTO v_changes
+      FROM auth_sync._external_apply_profiles('clerk', ARRAY[v_id], false) AS a;
+    RETURN jsonb_build_object('status', 'processed', 'type', p_type, 'user_id', v_id,
+                              'stale', NOT v_fresh, 'profiles', v_changes);
+END
+$$;
+
+CREATE FUNCTION auth_sync.handle_clerk_webhook(headers jsonb, body text) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_secret text := auth_sync._webhook_secret('clerk');
+    v_fail   text;
+    v_msg_id text;
+    v_type   text;
+    v_data   jsonb;
+    v_result jsonb;
+    v_new    boolean;
+    v_state  text;
+    v_error  text;
+BEGIN
+    IF v_secret IS NULL THEN
+        RAISE EXCEPTION 'no webhook secret is set for clerk'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Store the endpoint''s signing secret: SELECT auth_sync.set_webhook_secret(''clerk'', $1).';
+    END IF;
+    -- 1. the signature: a forged or stale request writes nothing
+    v_fail := auth_sync._webhook_verify(v_secret, handle_clerk_webhook.headers, handle_clerk_webhook.body, 300);
+    IF v_fail IS NOT NULL THEN
+        RAISE EXCEPTION 'webhook signature verification failed: %', v_fail
+            USING ERRCODE = 'invalid_authorization_specification';
+    END IF;
+    v_msg_id := auth_sync._webhook_header(handle_clerk_webhook.headers, 'id');
+
+    -- 2. the message id, once: a concurrent delivery of the same id waits here for this one
+    BEGIN
+        SELECT e.event_type, e.data INTO v_type, v_data FROM auth_sync._clerk_event(handle_clerk_webhook.body) AS e;
+    EXCEPTION WHEN invalid_parameter_value THEN
+        GET STACKED DIAGNOSTICS v_error = MESSAGE_TEXT;
+    END;
+    INSERT INTO auth_sync.webhook_events AS w (provider, svix_id, event_type, external_id, status, error)
+    VALUES ('clerk', v_msg_id, v_type, v_data ->> 'id', CASE WHEN v_error IS NULL THEN 'processed' ELSE 'failed' END, v_error)
+    ON CONFLICT ON CONSTRAINT webhook_events_pkey
+    DO UPDATE SET attempts = w.attempts + 1, received_at = pg_catalog.clock_timestamp(),
+                  status = EXCLUDED.status, error = EXCLUDED.error
+     WHERE w.status = 'failed'
+    RETURNING true INTO v_new;
+    IF v_new IS NULL THEN
+        RETURN jsonb_build_object('status', 'duplicate', 'svix_id', v_msg_id);
+    END IF;
+    IF v_error IS NOT NULL THEN
+        RETURN jsonb_build_object('status', 'failed', 'svix_id', v_msg_id, 'error', v_error);
+    END IF;
+
+    -- 3. the event; a failure is recorded (and answered) rather than raised, so the delivery
+    -- counts as received; reconcile_external() repairs what it left out
+    BEGIN
+        v_result := auth_sync._apply_clerk_event(v_type, v_data);
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_error = MESSAGE_TEXT;
+        v_result := jsonb_build_object('status', 'failed', 'type', v_type, 'error', v_error, 'sqlstate', v_state);
+    END;
+    UPDATE auth_sync.webhook_events w
+       SET status = CASE v_result ->> 'status' WHEN 'processed' THEN 'processed' WHEN 'ignored' THEN 'ignored' ELSE 'failed' END,
+           error = v_result ->> 'error'
+     WHERE w.provider = 'clerk' AND w.svix_id = v_msg_id;
+    RETURN v_result || jsonb_build_object('svix_id', v_msg_id);
+END
+$$;
+COMMENT ON FUNCTION auth_sync.handle_clerk_webhook(jsonb, text) IS
+    'Verifies a Clerk (Svix) webhook with the stored secret (SQLSTATE 28000 when it fails; nothing written), ignores a message id already processed, and applies user.created / user.updated / user.deleted to the tables registered with source => ''clerk''.';
+
+-- The users a provider has now: known_ids when given, else the live mirrored users.
+CREATE FUNCTION auth_sync._known_external(p_provider text, p_known text[]) RETURNS TABLE (id text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT DISTINCT k FROM unnest(p_known) AS k WHERE p_known IS NOT NULL AND k IS NOT NULL
+    UNION ALL
+    SELECT e.external_id FROM auth_sync.external_users e
+     WHERE p_known IS NULL AND e.provider = p_provider AND e.deleted_at IS NULL
+$$;
+
+CREATE FUNCTION auth_sync.analyze_external(provider text, known_ids text[] DEFAULT NULL)
+RETURNS TABLE (category text, user_id text, table_name text, row_count bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+-- (the rows per user of every table are hashed in memory)
+SET work_mem = '128MB'
+AS $$
+#variable_conflict use_column
+DECLARE
+    s record;
+BEGIN
+    PERFORM auth_sync._check_provider(analyze_external.provider);
+    FOR s IN SELECT * FROM auth_sync._removal_order(analyze_external.provider) AS o ORDER BY o.target::text LOOP
+        RETURN QUERY EXECUTE format(
+            $q$WITH rows_per_user AS (SELECT t.%1$I::text AS uid, count(*) AS n FROM %2$s AS t GROUP BY 1),
+                    known AS (SELECT k.id FROM auth_sync._known_external($1, $2) AS k)
+               SELECT CASE WHEN k.id IS NULL THEN 'orphaned'
+                           WHEN r.n IS NULL THEN 'missing_profile'
+                           WHEN r.n > 1 AND %3$L = 'profile' THEN 'duplicate'
+                           ELSE 'synced' END,
+                      coalesce(k.id, r.uid), %4$L::text, coalesce(r.n, 0)
+                 FROM rows_per_user AS r
+                 FULL JOIN known AS k ON k.id = r.uid
+                WHERE %3$L = 'profile' OR r.uid IS NOT NULL
+                ORDER BY 1, 2$q$,
+            s.user_column, s.target, s.kind, s.target::text)
+        USING analyze_external.provider, analyze_external.known_ids;
+    END LOOP;
+    -- ids the provider reports that no webhook ever described
+    RETURN QUERY
+        SELECT 'provider_only', k, NULL::text, 0::bigint
+          FROM unnest(analyze_external.known_ids) AS k
+         WHERE k IS NOT NULL
+           AND NOT EXISTS (SELECT FROM auth_sync.external_users e
+                            WHERE e.provider = analyze_external.provider AND e.external_id = k AND e.deleted_at IS NULL)
+         ORDER BY 2;
+END
+$$;
+COMMENT ON FUNCTION auth_sync.analyze_external(text, text[]) IS
+    'Compares a provider''s users (known_ids, else the webhook mirror) with the tables registered for it: synced, missing_profile, duplicate, orphaned, provider_only.';
+
+CREATE FUNCTION auth_sync.reconcile_external(provider text, known_ids text[] DEFAULT NULL, dry_run boolean DEFAULT false)
+RETURNS TABLE (action text, user_id text, table_name text, row_count bigint)
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET work_mem = '128MB'
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_dry boolean := coalesce(reconcile_external.dry_run, false);
+    v_p   text := reconcile_external.provider;
+    s     record;
+BEGIN
+    PERFORM auth_sync._check_provider(v_p);
+    PERFORM pg_advisory_xact_lock(hashtext('auth_sync.reconcile_external:' || v_p));
+    -- 1. with the provider's full list: mirrored users it no longer has are deleted
+    IF reconcile_external.known_ids IS NOT NULL THEN
+        RETURN QUERY
+            WITH gone AS (
+                SELECT e.external_id FROM auth_sync.external_users e
+                 WHERE e.provider = v_p AND e.deleted_at IS NULL AND NOT (e.external_id = ANY (reconcile_external.known_ids))),
+            marked AS (
+                UPDATE auth_sync.external_users e SET deleted_at = pg_catalog.now(), updated_at = pg_catalog.now()
+                  FROM gone WHERE NOT v_dry AND e.provider = v_p AND e.external_id = gone.external_id
+                RETURNING e.external_id)
+            SELECT CASE WHEN v_dry THEN 'would_mark_deleted' ELSE 'marked_deleted' END, g.external_id,
+                   'auth_sync.external_users', 1::bigint
+              FROM gone AS g ORDER BY 2;
+    END IF;
+    -- 2. missing profile rows (and stale mapped columns) of the users the mirror describes
+    RETURN QUERY
+        SELECT a.action, u, a.table_name, 1::bigint
+          FROM auth_sync._external_apply_profiles(v_p,
+                   (SELECT array_agg(k.id) FROM auth_sync._known_external(v_p, reconcile_external.known_ids) AS k), v_dry) AS a,
+               unnest(a.user_ids) AS u
+         ORDER BY 1, 3, 2;
+    -- 3. orphans: rows of users the provider does not have (or NULL); 4. duplicates: keep the oldest
+    FOR s IN SELECT o.*, m.user_unique FROM auth_sync._removal_order(v_p) AS o
+               JOIN auth_sync.managed_tables m ON m.target = o.target ORDER BY o.pos LOOP
+        RETURN QUERY EXECUTE format(
+            CASE WHEN v_dry THEN
+                $q$SELECT 'would_remove_orphans', t.%1$I::text, %2$L::text, count(*) FROM %3$s AS t
+                    WHERE %4$s NOT EXISTS (SELECT FROM auth_sync._known_external($1, $2) AS k WHERE k.id = t.%1$I)
+                    GROUP BY 2 ORDER BY 2$q$
+            ELSE
+                $q$WITH d AS (DELETE FROM %3$s AS t
+                               WHERE %4$s NOT EXISTS (SELECT FROM auth_sync._known_external($1, $2) AS k WHERE k.id = t.%1$I)
+                              RETURNING t.%1$I::text AS uid)
+                   SELECT 'removed_orphans', d.uid, %2$L::text, count(*) FROM d GROUP BY 2 ORDER BY 2$q$ END,
+            s.user_column, s.target::text, s.target,
+            CASE WHEN s.kind = 'profile' THEN '' ELSE format('t.%I IS NOT NULL AND', s.user_column) END)
+        USING v_p, reconcile_external.known_ids;
+        CONTINUE WHEN s.kind <> 'profile' OR s.user_unique;
+        RETURN QUERY EXECUTE format(
+            $q$WITH extra AS (SELECT d.row_ctid FROM (
+                                 SELECT t.ctid AS row_ctid, row_number() OVER (PARTITION BY t.%1$I ORDER BY %4$s) AS n
+                                   FROM %3$s AS t WHERE t.%1$I IS NOT NULL) AS d WHERE d.n > 1),
+                    gone AS (%5$s)
+               SELECT %6$L, g.uid, %2$L::text, count(*) FROM gone AS g GROUP BY 2 ORDER BY 2$q$,
+            s.user_column, s.target::text, s.target, auth_sync._keep_order(s.target),
+            CASE WHEN v_dry THEN format('SELECT t.%I::text AS uid FROM %s AS t WHERE t.ctid = ANY (ARRAY(SELECT row_ctid FROM extra))',
+                                        s.user_column, s.target)
+                 ELSE format('DELETE FROM %s AS t WHERE t.ctid = ANY (ARRAY(SELECT row_ctid FROM extra)) RETURNING t.%I::text AS uid',
+                             s.target, s.user_column) END,
+            CASE WHEN v_dry THEN 'would_remove_duplicates' ELSE 'removed_duplicates' END);
+    END LOOP;
+    -- 5. ids the provider reports that no webhook described: nothing to build their rows from
+    RETURN QUERY
+        SELECT 'skipped_provider_only', k, NULL::text, 0::bigint
+          FROM unnest(reconcile_external.known_ids) AS k
+         WHERE k IS NOT NULL
+           AND NOT EXISTS (SELECT FROM auth_sync.external_users e
+                            WHERE e.provider = v_p AND e.external_id = k AND e.deleted_at IS NULL)
+         ORDER BY 2;
+    PERFORM auth_sync._audit('reconcile_external',
+        jsonb_build_object('provider', v_p, 'known_ids', cardinality(reconcile_external.known_ids), 'dry_run', v_dry), '{}');
+END
+$$;
+COMMENT ON FUNCTION auth_sync.reconcile_external(text, text[], boolean) IS
+    'For missed webhooks: creates missing profile rows, removes orphans and fixes duplicates in the tables registered for a provider, in one transaction (dry_run: reports). known_ids is the provider''s full list of user ids; NULL uses the webhook mirror.';
