@@ -81,6 +81,30 @@ SELECT count(*) AS audit_rows_with_secret FROM auth_sync.admin_audit_log
  WHERE arguments::text LIKE '%' || substr(:'secret', 7, 20) || '%' OR result::text LIKE '%' || substr(:'secret', 7, 20) || '%';
 SELECT action, arguments, result FROM auth_sync.admin_audit_log WHERE action = 'set_webhook_secret' ORDER BY id;
 
+-- With Supabase Vault (here a stand-in with Vault's SQL surface: vault.secrets,
+-- vault.create_secret, vault.update_secret, vault.decrypted_secrets) the secret goes there.
+CREATE SCHEMA vault;
+CREATE TABLE vault.secrets (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text UNIQUE, description text,
+                            secret text NOT NULL, created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now());
+CREATE FUNCTION vault.create_secret(new_secret text, new_name text DEFAULT NULL, new_description text DEFAULT '')
+RETURNS uuid LANGUAGE sql AS $$
+    INSERT INTO vault.secrets (name, description, secret) VALUES (new_name, new_description, new_secret) RETURNING id
+$$;
+CREATE FUNCTION vault.update_secret(secret_id uuid, new_secret text DEFAULT NULL) RETURNS void LANGUAGE sql AS $$
+    UPDATE vault.secrets SET secret = coalesce(new_secret, secret), updated_at = now() WHERE id = secret_id
+$$;
+CREATE VIEW vault.decrypted_secrets AS SELECT id, name, description, secret AS decrypted_secret FROM vault.secrets;
+SELECT auth_sync.set_webhook_secret('clerk', :'old_secret') AS stored_in;
+SELECT auth_sync.set_webhook_secret('clerk', :'secret') AS stored_in;
+SELECT name, description, secret = :'secret' AS is_current FROM vault.secrets;
+SELECT count(*) AS secrets_in_table FROM auth_sync.webhook_secrets;
+-- (the secret now comes from Vault: the table holds none; rolled back, section 4 delivers it)
+BEGIN;
+SELECT auth_sync.handle_clerk_webhook(:'ada_created_headers', :'ada_created_body') ->> 'status' AS verified_with_vault_secret;
+ROLLBACK;
+DROP SCHEMA vault CASCADE;
+SELECT auth_sync.set_webhook_secret('clerk', :'secret') AS stored_in;
+
 -- 3. Forged, stale or tampered requests raise 28000 and write nothing.
 SELECT auth_sync.handle_clerk_webhook(:'ada_wrong_secret_headers', :'ada_created_body');
 SELECT auth_sync.handle_clerk_webhook(:'ada_created_headers', :'ada_tampered_body');
