@@ -97,10 +97,12 @@ BEGIN
           FROM pg_attribute a
          WHERE a.attrelid = s.target AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
            AND a.attname <> s.user_column AND a.attname = ANY (v_keys);
+        -- (no ON CONFLICT: the users are new, so no row can exist for them, and a speculative
+        -- insertion costs a fifth more per row; a stray row with a new user's id fails the chunk,
+        -- and the row-by-row pass reports that user profile_rejected)
         v_ctes := v_ctes || format(
             ', p%1$s AS (INSERT INTO %2$s (%3$s)
-                 SELECT %4$s FROM r%5$s%6$s%7$s
-                 ON CONFLICT DO NOTHING)',
+                 SELECT %4$s FROM r%5$s%6$s%7$s)',
             n, s.target,
             concat_ws(', ', s.cols, v_pcols), concat_ws(', ', s.vals, v_pvals),
             s.lateral_fields,
@@ -425,9 +427,11 @@ BEGIN
         SELECT t.line_number, t.email,
                CASE WHEN t.status IN ('created', 'updated', 'skipped', 'would_update', 'would_skip') THEN t.user_id END,
                t.status, t.error_code, t.message,
-               CASE WHEN t.status = 'created' THEN v_temp[t.i] END,
+               CASE WHEN t.status = 'created' THEN tp.pw END,
                v_batch
           FROM pg_temp.auth_sync_import t
+          -- (a join: a subscript into the array variable per row would walk it from the start)
+          LEFT JOIN unnest(v_temp) WITH ORDINALITY AS tp(pw, i) ON tp.i = t.i
          ORDER BY t.i;
     DROP TABLE pg_temp.auth_sync_import;
 END
