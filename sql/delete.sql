@@ -49,9 +49,12 @@ AS $$
 $$;
 
 -- Removes (p_dry: only counts) the rows of every registered table of source p_source whose user
--- column is one of p_ids, table by table in removal order. One row per user and table with rows.
+-- column is one of p_ids, table by table in removal order. One row per table that had rows: how
+-- many rows each user of p_ids had there (0 for none; in the order of p_ids), and the total.
+-- (The ids are joined, not matched with = ANY: a hash join beats probing an index 100,000 times,
+-- and the planner estimates an unnest without reading every element.)
 CREATE FUNCTION auth_sync._remove_user_rows(p_ids text[], p_dry boolean, p_source text DEFAULT 'supabase')
-RETURNS TABLE (user_id text, table_name text, removed bigint)
+RETURNS TABLE (table_name text, counts bigint[], total bigint)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -60,13 +63,17 @@ DECLARE
 BEGIN
     FOR s IN SELECT * FROM auth_sync._removal_order(p_source) AS o ORDER BY o.pos LOOP
         RETURN QUERY EXECUTE format(
-            CASE WHEN p_dry THEN
-                'SELECT t.%1$I::text, %2$L::text, count(*) FROM %3$s AS t WHERE t.%1$I = ANY ($1::%4$s[]) GROUP BY 1'
-            ELSE
-                'WITH d AS (DELETE FROM %3$s AS t WHERE t.%1$I = ANY ($1::%4$s[]) RETURNING t.%1$I)
-                 SELECT d.%1$I::text, %2$L::text, count(*) FROM d GROUP BY 1' END,
+            'WITH k AS MATERIALIZED (SELECT k.id::%4$s AS id, k.ord FROM unnest($1::text[]) WITH ORDINALITY AS k(id, ord)),
+                  d AS (%5$s),
+                  g AS (SELECT d.uid, count(*) AS n FROM d GROUP BY 1)
+             SELECT %2$L::text, array_agg(coalesce(g.n, 0) ORDER BY k.ord), sum(g.n)::bigint
+               FROM k LEFT JOIN g ON g.uid = k.id
+             HAVING sum(g.n) > 0',
             s.user_column, s.target::text, s.target,
-            CASE WHEN p_source = 'supabase' THEN 'uuid' ELSE 'text' END)
+            CASE WHEN p_source = 'supabase' THEN 'uuid' ELSE 'text' END,
+            format(CASE WHEN p_dry THEN 'SELECT t.%1$I AS uid FROM %2$s AS t JOIN k ON t.%1$I = k.id'
+                        ELSE 'DELETE FROM %2$s AS t USING k WHERE t.%1$I = k.id RETURNING t.%1$I AS uid' END,
+                   s.user_column, s.target))
         USING p_ids;
     END LOOP;
 END
@@ -127,31 +134,35 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_users  text[];
     v_tables text[];
-    v_counts bigint[];
+    v_counts bigint[];  -- [table][user]: rows removed, in the order of v_tables and p_ids
+    v_totals jsonb;
     v_auth   jsonb := CASE WHEN p_soft THEN '{}' ELSE '{"auth.users": 1}' END;
 BEGIN
-    SELECT array_agg(r.user_id), array_agg(r.table_name), array_agg(r.removed)
-      INTO v_users, v_tables, v_counts
-      FROM auth_sync._remove_user_rows(p_ids::text[], p_dry) AS r;
+    SELECT array_agg(r.table_name ORDER BY r.ord), array_agg(r.counts ORDER BY r.ord),
+           coalesce(jsonb_object_agg(r.table_name, r.total), '{}')
+      INTO v_tables, v_counts, v_totals
+      FROM auth_sync._remove_user_rows(p_ids::text[], p_dry) WITH ORDINALITY AS r(table_name, counts, total, ord);
     IF NOT p_dry THEN
         IF p_soft THEN
             PERFORM auth_sync._soft_delete_auth_users(p_ids);
         ELSE
-            DELETE FROM auth.users u WHERE u.id = ANY (p_ids);
+            -- (the delete trigger stands aside: the rows it would look for are gone already)
+            PERFORM set_config('auth_sync.bulk_delete', 'on', true);
+            DELETE FROM auth.users u USING unnest(p_ids) AS k(id) WHERE u.id = k.id;
+            PERFORM set_config('auth_sync.bulk_delete', 'off', true);
         END IF;
     END IF;
-    RETURN QUERY
-        SELECT i.id, coalesce(x.tables, '{}') || v_auth
-          FROM unnest(p_ids) AS i(id)
-          LEFT JOIN (SELECT r.u::uuid AS id, jsonb_object_agg(r.t, r.n) AS tables
-                       FROM unnest(v_users, v_tables, v_counts) AS r(u, t, n) GROUP BY 1) AS x ON x.id = i.id;
-    RETURN QUERY
-        SELECT NULL::uuid,
-               coalesce((SELECT jsonb_object_agg(s.t, s.n)
-                           FROM (SELECT r.t, sum(r.n) AS n FROM unnest(v_tables, v_counts) AS r(t, n) GROUP BY 1) AS s), '{}')
-               || CASE WHEN p_soft THEN '{}' ELSE jsonb_build_object('auth.users', cardinality(p_ids)) END;
+    -- one object per user from the counts, tables without rows left out (the counts array has
+    -- no NULLs, so reading element [t][i] costs the same for every i)
+    RETURN QUERY EXECUTE format(
+        'SELECT x.id, jsonb_strip_nulls(jsonb_build_object(%s)) || $3
+           FROM unnest($1::uuid[]) WITH ORDINALITY AS x(id, ord)',
+        coalesce((SELECT string_agg(format('%L, nullif($2[%s][x.ord], 0)', t.name, t.n), ', ' ORDER BY t.n)
+                    FROM unnest(v_tables) WITH ORDINALITY AS t(name, n)), ''))
+        USING p_ids, v_counts, v_auth;
+    RETURN QUERY SELECT NULL::uuid,
+                        v_totals || CASE WHEN p_soft THEN '{}' ELSE jsonb_build_object('auth.users', cardinality(p_ids)) END;
 END
 $$;
 
@@ -182,7 +193,6 @@ DECLARE
     v_valid   text[];
     v_ids     uuid[];
     v_matched text[];
-    v_rids    uuid[];
     v_removed jsonb[];
     v_totals  jsonb;
 BEGIN
@@ -198,7 +208,8 @@ BEGIN
                                    WHEN x.nth > 1 THEN 'duplicate_in_list' END
                               ORDER BY x.ord), '{}')
       INTO v_input, v_status
-      FROM (SELECT y.norm, y.ord, row_number() OVER (PARTITION BY y.norm ORDER BY y.ord) AS nth
+      -- (COLLATE "C": repeats are found by bytes, and sorting by bytes is cheaper than by locale)
+      FROM (SELECT y.norm, y.ord, row_number() OVER (PARTITION BY y.norm COLLATE "C" ORDER BY y.ord) AS nth
               FROM (SELECT lower(btrim(l.e, E' \t\r\n')) AS norm, l.o AS ord
                       FROM unnest(bulk_delete_users.emails) WITH ORDINALITY AS l(e, o)) AS y) AS x;
     SELECT array_agg(c.norm) INTO v_valid
@@ -207,26 +218,27 @@ BEGIN
     -- the users, locked in id order (a user deleted meanwhile drops out: not_found)
     IF v_dry THEN
         SELECT array_agg(u.id ORDER BY u.id), array_agg(lower(u.email) ORDER BY u.id) INTO v_ids, v_matched
-          FROM auth.users u WHERE lower(u.email) = ANY (v_valid);
+          FROM auth.users u JOIN unnest(v_valid) AS v(email) ON lower(u.email) = v.email;
     ELSE
         SELECT array_agg(l.id ORDER BY l.id), array_agg(l.email ORDER BY l.id) INTO v_ids, v_matched
           FROM (SELECT u.id, lower(u.email) AS email FROM auth.users u
-                 WHERE lower(u.email) = ANY (v_valid) ORDER BY u.id FOR UPDATE) AS l;
+                  JOIN unnest(v_valid) AS v(email) ON lower(u.email) = v.email
+                 ORDER BY u.id FOR UPDATE OF u) AS l;
     END IF;
-    SELECT array_agg(d.user_id) FILTER (WHERE d.user_id IS NOT NULL),
-           array_agg(d.removed) FILTER (WHERE d.user_id IS NOT NULL),
+    -- (one row per user in the order of v_ids, then the totals)
+    SELECT array_agg(d.removed ORDER BY d.ord) FILTER (WHERE d.user_id IS NOT NULL),
            (array_agg(d.removed) FILTER (WHERE d.user_id IS NULL))[1]
-      INTO v_rids, v_removed, v_totals
-      FROM auth_sync._delete_users(coalesce(v_ids, '{}'), v_dry, v_soft) AS d;
+      INTO v_removed, v_totals
+      FROM auth_sync._delete_users(coalesce(v_ids, '{}'), v_dry, v_soft) WITH ORDINALITY AS d(user_id, removed, ord);
 
     RETURN QUERY
         SELECT c.norm, m.id,
                coalesce(c.status, CASE WHEN m.id IS NULL THEN 'not_found' END,
                         auth_sync._removal_status(v_dry, v_soft)),
-               coalesce(r.removed, '{}')
+               coalesce(m.removed, '{}')
           FROM unnest(v_input, v_status) WITH ORDINALITY AS c(norm, status, ord)
-          LEFT JOIN unnest(v_ids, v_matched) AS m(id, email) ON m.email = c.norm AND c.status IS NULL
-          LEFT JOIN unnest(v_rids, v_removed) AS r(id, removed) ON r.id = m.id
+          LEFT JOIN unnest(v_ids, v_matched, v_removed) AS m(id, email, removed)
+                 ON m.email = c.norm AND c.status IS NULL
          ORDER BY c.ord, m.id;
 
     PERFORM auth_sync._audit('bulk_delete_users',
@@ -587,7 +599,7 @@ BEGIN
             RAISE EXCEPTION 'delete_my_account(): the signed-in user is not a Supabase Auth user'
                 USING ERRCODE = 'invalid_authorization_specification';
         END IF;
-        SELECT coalesce(jsonb_object_agg(r.table_name, r.removed), '{}') INTO v_removed
+        SELECT coalesce(jsonb_object_agg(r.table_name, r.total), '{}') INTO v_removed
           FROM (SELECT DISTINCT m.source FROM auth_sync.managed_tables m WHERE m.source <> 'supabase') AS src,
                auth_sync._remove_user_rows(ARRAY[v_sub], false, src.source) AS r;
         UPDATE auth_sync.external_users e SET deleted_at = now(), updated_at = now()

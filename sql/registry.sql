@@ -379,9 +379,13 @@ BEGIN
                     WHERE tgrelid = 'auth.users'::regclass AND tgname = 'auth_sync_cleanup_deleted') THEN
         -- per statement, over the deleted rows: one set-based delete per table, however many
         -- users one statement deletes
+        -- (bulk_delete_users and co. remove the rows first and set auth_sync.bulk_delete locally:
+        -- the WHEN clause then spares the look for rows that are gone)
         CREATE TRIGGER auth_sync_cleanup_deleted AFTER DELETE ON auth.users
             REFERENCING OLD TABLE AS auth_sync_deleted_users
-            FOR EACH STATEMENT EXECUTE FUNCTION auth_sync.cleanup_deleted_users();
+            FOR EACH STATEMENT
+            WHEN (pg_catalog.current_setting('auth_sync.bulk_delete', true) IS DISTINCT FROM 'on')
+            EXECUTE FUNCTION auth_sync.cleanup_deleted_users();
     END IF;
 END
 $$;

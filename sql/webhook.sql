@@ -257,7 +257,7 @@ BEGIN
         VALUES ('clerk', v_id, pg_catalog.now())
         ON CONFLICT ON CONSTRAINT external_users_pkey
         DO UPDATE SET deleted_at = coalesce(e.deleted_at, pg_catalog.now()), updated_at = pg_catalog.now();
-        SELECT coalesce(jsonb_object_agg(r.table_name, r.removed), '{}') INTO v_removed
+        SELECT coalesce(jsonb_object_agg(r.table_name, r.total), '{}') INTO v_removed
           FROM auth_sync._remove_user_rows(ARRAY[v_id], false, 'clerk') AS r;
         RETURN jsonb_build_object('status', 'processed', 'type', p_type, 'user_id', v_id, 'removed', v_removed);
     END IF;
