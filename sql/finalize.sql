@@ -34,7 +34,15 @@ BEGIN
             auth_sync.find_duplicate_profiles(),
             auth_sync.fix_duplicates(boolean),
             auth_sync.full_sync(boolean),
-            auth_sync.enable_owner_policies(regclass)
+            auth_sync.enable_owner_policies(regclass),
+            auth_sync.register_linked_table(regclass, name, name, name, name),
+            auth_sync.unregister_linked_table(regclass),
+            auth_sync.create_employee_with_auth(jsonb, text),
+            auth_sync.set_employee_active(bigint, boolean, text),
+            auth_sync.link_employees(boolean),
+            auth_sync.provision_employee_accounts(boolean, boolean),
+            auth_sync.find_employees_without_auth(),
+            auth_sync.employee_monitor()
         TO service_role;
     END IF;
     IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'authenticated') THEN
@@ -44,7 +52,9 @@ BEGIN
     END IF;
     IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'service_role') THEN
         GRANT SELECT ON auth_sync.registered_tables, auth_sync.sync_failures, auth_sync.sync_runs,
-                        auth_sync.admin_audit_log, auth_sync.import_batches, auth_sync.import_rows
+                        auth_sync.admin_audit_log, auth_sync.import_batches, auth_sync.import_rows,
+                        auth_sync.linked_tables, auth_sync.integration_sync_log, auth_sync.employee_bans,
+                        auth_sync.auth_sync_monitor, auth_sync.recent_auth_sync_log
         TO service_role;
     END IF;
 END

@@ -383,6 +383,8 @@ BEGIN
             REFERENCING OLD TABLE AS auth_sync_deleted_users
             FOR EACH STATEMENT EXECUTE FUNCTION auth_sync.cleanup_deleted_users();
     END IF;
+    -- linking new auth users to employees, when an employee table is registered (sql/employees.sql)
+    PERFORM auth_sync._install_link_trigger();
 END
 $$;
 

@@ -88,6 +88,11 @@ extension_sql_file!(
     requires = ["import"]
 );
 extension_sql_file!(
+    "../sql/employees.sql",
+    name = "employees",
+    requires = ["import", "delete", "report"]
+);
+extension_sql_file!(
     "../sql/drop_guard.sql",
     name = "drop_guard",
     requires = ["registry"]
@@ -95,7 +100,7 @@ extension_sql_file!(
 extension_sql_file!(
     "../sql/verify.sql",
     name = "verify",
-    requires = ["report", "import", "delete", "drop_guard", version]
+    requires = ["report", "import", "delete", "employees", "drop_guard", version]
 );
 extension_sql_file!("../sql/finalize.sql", finalize);
 
