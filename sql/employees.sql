@@ -44,7 +44,6 @@ CREATE TABLE auth_sync.integration_sync_log (
     completed_at  timestamptz NULL
 );
 CREATE INDEX integration_sync_log_created_at_idx ON auth_sync.integration_sync_log (created_at);
-CREATE INDEX integration_sync_log_employee_id_idx ON auth_sync.integration_sync_log (employee_id);
 -- (find_employees_without_auth: which unlinked employees lost their auth user)
 CREATE INDEX integration_sync_log_deleted_idx ON auth_sync.integration_sync_log (employee_id)
     WHERE action = 'AUTH_USER_DELETED';
@@ -151,13 +150,13 @@ BEGIN
     INSERT INTO auth_sync.integration_sync_log
            (action, employee_id, auth_user_id, request_data, status, error_message, created_at, completed_at)
     SELECT 'BAN', x.k, x.uid,
-           p_context || jsonb_build_object('banned_until', 'infinity',
-                                           'sessions_revoked', (SELECT count(*) FROM s WHERE s.user_id = x.uid)),
+           p_context || jsonb_build_object('banned_until', 'infinity', 'sessions_revoked', coalesce(sc.n, 0)),
            CASE WHEN b.id IS NULL THEN 'FAILED' ELSE 'SUCCESS' END,
            CASE WHEN b.id IS NULL THEN format('auth user %s does not exist', x.uid) END,
            p_started, clock_timestamp()
       FROM unnest(p_uids, p_keys) AS x(uid, k)
-      LEFT JOIN b ON b.id = x.uid;
+      LEFT JOIN b ON b.id = x.uid
+      LEFT JOIN (SELECT s.user_id, count(*) AS n FROM s GROUP BY 1) AS sc ON sc.user_id = x.uid;
 END
 $$;
 
@@ -210,6 +209,8 @@ CREATE FUNCTION auth_sync._link_employees(p_user_ids uuid[], p_dry boolean, p_so
 RETURNS TABLE (employee_id bigint, email text, auth_user_id uuid, status text, message text)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
+-- (a 100,000-employee link costs far more to JIT-compile than to run)
+SET jit = off
 AS $$
 DECLARE
     r         auth_sync.linked_tables;
@@ -228,32 +229,43 @@ BEGIN
     IF NOT FOUND THEN
         RETURN;
     END IF;
-    -- the candidates: each unlinked employee with the live auth users of its email
+    -- the candidates: each unlinked employee with the live auth users of its email (counted per
+    -- lower-cased email: two users whose emails differ in case make the link ambiguous)
     EXECUTE format($q$
         WITH e AS (
-            SELECT t.%1$I::bigint AS k, t.%2$I::text AS em
+            SELECT t.%1$I::bigint AS k, t.%2$I::text AS em, lower(t.%2$I::text) AS le
               FROM %4$s AS t
              WHERE t.%3$I IS NULL%5$s
         ), m AS (
-            SELECT e.k, e.em, array_agg(u.id ORDER BY u.created_at, u.id) AS uids
+            -- (hashed per email; the users of an ambiguous email sorted afterwards, there are few)
+            SELECT e.k, e.em, u.n,
+                   CASE WHEN u.n = 1 THEN u.uids[1] ELSE (SELECT min(i::text) FROM unnest(u.uids) AS i)::uuid END AS uid,
+                   CASE WHEN u.n > 1 THEN (SELECT string_agg(i::text, ', ' ORDER BY i) FROM unnest(u.uids) AS i) END AS uids
               FROM e
-              JOIN auth.users u ON u.instance_id = '00000000-0000-0000-0000-000000000000'
-                               AND lower(u.email::text) = lower(e.em) AND u.deleted_at IS NULL
-             GROUP BY e.k, e.em
+              JOIN (SELECT lower(u.email::text) AS le, count(*) AS n, array_agg(u.id) AS uids
+                      FROM auth.users u
+                     WHERE u.instance_id = '00000000-0000-0000-0000-000000000000'
+                       AND u.deleted_at IS NULL AND u.email IS NOT NULL%6$s
+                     GROUP BY 1) AS u ON u.le = e.le
+        ), x AS (
+            SELECT m.k, m.em, m.uid,
+                   CASE WHEN m.n > 1 THEN
+                            format('%%s auth users have email %%s (%%s): link one by hand', m.n, m.em, m.uids)
+                        WHEN o.k IS NOT NULL THEN
+                            format('auth user %%s (email %%s) is already linked to employee %%s', m.uid, m.em, o.k) END AS msg
+              FROM m
+              -- (the employees already linked, hashed once: not an index probe per candidate)
+              LEFT JOIN (SELECT o.%3$I AS uid, o.%1$I::bigint AS k FROM %4$s AS o WHERE o.%3$I IS NOT NULL) AS o
+                     ON o.uid = m.uid
+             ORDER BY m.k
         )
-        SELECT array_agg(m.k ORDER BY m.k), array_agg(m.em ORDER BY m.k),
-               array_agg(m.uids[1] ORDER BY m.k),
-               array_agg(CASE WHEN cardinality(m.uids) > 1 THEN
-                                  format('%%s auth users have email %%s (%%s): link one by hand', cardinality(m.uids), m.em, array_to_string(m.uids, ', '))
-                              WHEN o.k IS NOT NULL THEN
-                                  format('auth user %%s (email %%s) is already linked to employee %%s', m.uids[1], m.em, o.k) END
-                         ORDER BY m.k)
-          FROM m
-          LEFT JOIN LATERAL (SELECT o.%1$I::bigint AS k FROM %4$s AS o WHERE o.%3$I = m.uids[1] LIMIT 1) AS o ON true$q$,
+        SELECT array_agg(x.k), array_agg(x.em), array_agg(x.uid), array_agg(x.msg) FROM x$q$,
         r.key_column, r.email_column, r.auth_user_column, r.target,
         CASE WHEN p_user_ids IS NULL THEN ''
              ELSE format(' AND lower(t.%I::text) IN (SELECT lower(u.email::text) FROM auth.users u WHERE u.id = ANY ($1) AND u.email IS NOT NULL)',
-                         r.email_column) END)
+                         r.email_column) END,
+        CASE WHEN p_user_ids IS NULL THEN ''
+             ELSE ' AND lower(u.email::text) IN (SELECT lower(n.email::text) FROM auth.users n WHERE n.id = ANY ($1) AND n.email IS NOT NULL)' END)
         INTO c_k, c_e, c_u, c_m
         USING p_user_ids;
     IF c_k IS NULL THEN
@@ -280,8 +292,9 @@ BEGIN
         INSERT INTO auth_sync.integration_sync_log
                (action, employee_id, auth_user_id, request_data, status, error_message, created_at, completed_at)
         SELECT 'LINK', c.k, c.uid,
-               v_ctx || jsonb_build_object('email', c.em)
-                     || CASE WHEN l.k IS NOT NULL THEN jsonb_build_object('is_active', l.active) ELSE '{}' END,
+               CASE WHEN l.k IS NULL THEN jsonb_build_object('source', p_source, 'db_user', v_ctx ->> 'db_user', 'email', c.em)
+                    ELSE jsonb_build_object('source', p_source, 'db_user', v_ctx ->> 'db_user', 'email', c.em,
+                                            'is_active', l.active) END,
                CASE WHEN c.msg IS NULL THEN 'SUCCESS' ELSE 'FAILED' END, c.msg, v_started, clock_timestamp()
           FROM unnest(c_k, c_e, c_u, c_m) AS c(k, em, uid, msg)
           LEFT JOIN unnest(l_k, l_a) AS l(k, active) ON l.k = c.k
@@ -848,25 +861,25 @@ RETURNS TABLE (employee_id bigint, email text, auth_user_id uuid, status text, m
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET work_mem = '128MB'
+SET jit = off
 AS $$
 #variable_conflict use_column
 DECLARE
     r      auth_sync.linked_tables := auth_sync._linked_table();
     v_dry  boolean := coalesce(link_employees.dry_run, false);
-    v_n    jsonb;
+    v_rows bigint;
+    v_log  bigint;
 BEGIN
     -- one run at a time (two would wait on each other's rows)
     PERFORM pg_advisory_xact_lock(hashtext('auth_sync.link_employees'));
-    CREATE TEMP TABLE IF NOT EXISTS auth_sync_link_report (
-        employee_id bigint, email text, auth_user_id uuid, status text, message text) ON COMMIT DROP;
-    TRUNCATE pg_temp.auth_sync_link_report;
-    INSERT INTO pg_temp.auth_sync_link_report
-    SELECT * FROM auth_sync._link_employees(NULL, v_dry, 'link_employees');
-    SELECT coalesce(jsonb_object_agg(x.status, x.n), '{}') INTO v_n
-      FROM (SELECT t.status, count(*) AS n FROM pg_temp.auth_sync_link_report t GROUP BY 1) AS x;
-    PERFORM auth_sync._audit('link_employees', jsonb_build_object('dry_run', v_dry, 'target', r.target::text), v_n);
-    RETURN QUERY SELECT * FROM pg_temp.auth_sync_link_report t ORDER BY t.employee_id;
-    DROP TABLE pg_temp.auth_sync_link_report;
+    SELECT coalesce(max(l.id), 0) INTO v_log FROM auth_sync.integration_sync_log l;
+    RETURN QUERY SELECT * FROM auth_sync._link_employees(NULL, v_dry, 'link_employees');
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+    PERFORM auth_sync._audit('link_employees', jsonb_build_object('dry_run', v_dry, 'target', r.target::text),
+        jsonb_build_object('rows', v_rows) || coalesce(
+            (SELECT jsonb_object_agg(lower(x.action) || '_' || lower(x.status), x.n)
+               FROM (SELECT l.action, l.status, count(*) AS n FROM auth_sync.integration_sync_log l
+                      WHERE l.id > v_log GROUP BY 1, 2) AS x), '{}'));
 END
 $$;
 COMMENT ON FUNCTION auth_sync.link_employees(boolean) IS
@@ -879,6 +892,7 @@ RETURNS TABLE (employee_id bigint, email text, user_id uuid, status text, error_
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET work_mem = '128MB'
+SET jit = off
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -952,6 +966,7 @@ RETURNS TABLE (employee_id bigint, email text, is_active boolean, reason text)
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET work_mem = '64MB'
+SET jit = off
 AS $$
 DECLARE
     r auth_sync.linked_tables;
@@ -984,6 +999,7 @@ RETURNS TABLE (employee_id bigint, email text, is_active boolean, auth_user_id u
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET work_mem = '64MB'
+SET jit = off
 AS $$
 DECLARE
     r auth_sync.linked_tables;
@@ -1021,6 +1037,7 @@ RETURNS TABLE (total_employees bigint, employees_linked bigint, employees_withou
                inactive_with_auth bigint)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
     r auth_sync.linked_tables;
