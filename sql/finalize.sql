@@ -64,6 +64,7 @@ $grants$;
 -- tables this installation has not registered.
 DROP FUNCTION IF EXISTS auth_sync.generated_profile_insert(auth.users);
 DROP FUNCTION IF EXISTS auth_sync.generated_profile_update(auth.users, auth.users);
+DROP FUNCTION IF EXISTS auth_sync.generated_employee_pending(text[]);
 
 -- auth.users exists (the preflight checked): from now on sign-ups create the profiles of every
 -- table registered with auth_sync.register_table().

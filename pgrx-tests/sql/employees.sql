@@ -297,3 +297,13 @@ SELECT * FROM auth_sync.link_employees();
 \echo :LAST_ERROR_SQLSTATE
 SELECT target FROM auth_sync.register_linked_table('public.employees', 'employee_id', 'email', 'is_active', 'auth_user_id');
 SELECT check_name, ok FROM auth_sync.verify_installation() WHERE NOT ok;
+
+-- DROP EXTENSION removes the employee table's triggers and the generated code too; the table and
+-- its rows stay.
+DROP EXTENSION auth_sync;
+SELECT count(*) AS employee_triggers FROM pg_trigger WHERE tgrelid = 'public.employees'::regclass AND NOT tgisinternal AND tgname LIKE 'auth\_sync\_%';
+SELECT count(*) AS functions_left FROM pg_proc WHERE pronamespace = to_regnamespace('auth_sync');
+SELECT count(*) AS employees FROM public.employees;
+CREATE EXTENSION auth_sync;
+SELECT target FROM auth_sync.register_linked_table('public.employees', 'employee_id', 'email', 'is_active', 'auth_user_id');
+SELECT count(*) AS linked_employees FROM auth_sync.auth_sync_monitor WHERE auth_user_id IS NOT NULL;
