@@ -283,29 +283,34 @@ BEGIN
         -- the per-row trigger of the employee table stands aside: this does its work set-based
         v_flag := current_setting('auth_sync.linking', true);
         PERFORM set_config('auth_sync.linking', 'on', true);
+        -- the links and their log rows in one statement
         EXECUTE format($q$
             WITH w AS (
                 UPDATE %1$s AS t SET %2$I = c.uid
                   FROM unnest($1::bigint[], $2::uuid[], $3::text[]) AS c(k, uid, msg)
                  WHERE t.%3$I = c.k AND c.msg IS NULL AND t.%2$I IS NULL
-                RETURNING t.%3$I::bigint AS k, t.%2$I AS uid, t.%4$I AS active
+                RETURNING t.%3$I::bigint AS k, t.%2$I AS uid, t.%4$I AS active, t.%5$I::text AS em
+            ), g AS (
+                INSERT INTO auth_sync.integration_sync_log
+                       (action, employee_id, auth_user_id, request_data, status, created_at, completed_at)
+                SELECT 'LINK', w.k, w.uid,
+                       jsonb_build_object('source', $4, 'db_user', $5, 'email', w.em, 'is_active', w.active),
+                       'SUCCESS', $6, clock_timestamp()
+                  FROM w
             )
             SELECT array_agg(w.k), array_agg(w.uid), array_agg(w.active) FROM w$q$,
-            r.target, r.auth_user_column, r.key_column, r.active_column)
+            r.target, r.auth_user_column, r.key_column, r.active_column, r.email_column)
             INTO l_k, l_u, l_a
-            USING c_k, c_u, c_m;
+            USING c_k, c_u, c_m, p_source, v_ctx ->> 'db_user', v_started;
         PERFORM set_config('auth_sync.linking', coalesce(v_flag, ''), true);
 
+        -- the links that cannot be made
         INSERT INTO auth_sync.integration_sync_log
                (action, employee_id, auth_user_id, request_data, status, error_message, created_at, completed_at)
-        SELECT 'LINK', c.k, c.uid,
-               CASE WHEN l.k IS NULL THEN jsonb_build_object('source', p_source, 'db_user', v_ctx ->> 'db_user', 'email', c.em)
-                    ELSE jsonb_build_object('source', p_source, 'db_user', v_ctx ->> 'db_user', 'email', c.em,
-                                            'is_active', l.active) END,
-               CASE WHEN c.msg IS NULL THEN 'SUCCESS' ELSE 'FAILED' END, c.msg, v_started, clock_timestamp()
+        SELECT 'LINK', c.k, c.uid, jsonb_build_object('source', p_source, 'db_user', v_ctx ->> 'db_user', 'email', c.em),
+               'FAILED', c.msg, v_started, clock_timestamp()
           FROM unnest(c_k, c_e, c_u, c_m) AS c(k, em, uid, msg)
-          LEFT JOIN unnest(l_k, l_a) AS l(k, active) ON l.k = c.k
-         WHERE c.msg IS NOT NULL OR l.k IS NOT NULL;
+         WHERE c.msg IS NOT NULL;
         -- inactive employees must not sign in with the account they were just linked to
         PERFORM auth_sync._ban_users(
             (SELECT array_agg(l.uid) FROM unnest(l_k, l_u, l_a) AS l(k, uid, active) WHERE NOT l.active),
