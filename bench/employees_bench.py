@@ -66,14 +66,28 @@ with psycopg.connect(SOCK, autocommit=True) as conn:
     cur.execute("VACUUM ANALYZE")
     cur.execute("CHECKPOINT")
 
-    print(f"link_employees(): linking {N} employees in one call ...", flush=True)
-    t0 = time.perf_counter()
-    with conn.transaction():
-        rows = cur.execute("SELECT status, count(*) FROM auth_sync.link_employees() GROUP BY 1 ORDER BY 1").fetchall()
-    link_t = time.perf_counter() - t0
-    banned = cur.execute("SELECT count(*) FROM auth.users WHERE banned_until = 'infinity'").fetchone()[0]
-    logged = cur.execute("SELECT action, count(*) FROM auth_sync.integration_sync_log GROUP BY 1 ORDER BY 1").fetchall()
-    print(f"  {link_t:.2f} s, statuses {dict(rows)}, banned {banned}, log {dict(logged)}")
+    # (this VM's disk makes single runs vary by 30%: the link runs --runs times from the same state)
+    link_times = []
+    for run in range(args.runs):
+        if run > 0:
+            cur.execute("SET client_min_messages = warning")
+            cur.execute("SET auth_sync.linking = on")
+            cur.execute("UPDATE public.employees SET auth_user_id = NULL")
+            cur.execute("RESET auth_sync.linking")
+            cur.execute("UPDATE auth.users SET banned_until = NULL WHERE banned_until IS NOT NULL")
+            cur.execute("DELETE FROM auth_sync.employee_bans")
+            cur.execute("DELETE FROM auth_sync.integration_sync_log")
+            cur.execute("VACUUM FULL public.employees")
+            cur.execute("VACUUM ANALYZE")
+            cur.execute("CHECKPOINT")
+        print(f"link_employees(): linking {N} employees in one call (run {run + 1}) ...", flush=True)
+        t0 = time.perf_counter()
+        with conn.transaction():
+            rows = cur.execute("SELECT status, count(*) FROM auth_sync.link_employees() GROUP BY 1 ORDER BY 1").fetchall()
+        link_times.append(time.perf_counter() - t0)
+        banned = cur.execute("SELECT count(*) FROM auth.users WHERE banned_until = 'infinity'").fetchone()[0]
+        logged = cur.execute("SELECT action, count(*) FROM auth_sync.integration_sync_log GROUP BY 1 ORDER BY 1").fetchall()
+        print(f"  {link_times[-1]:.2f} s, statuses {dict(rows)}, banned {banned}, log {dict(logged)}")
 
     print(f"deleting {DELETED} linked auth users (logged through the trigger) and adding {UNLINKED} employees without accounts ...",
           flush=True)
@@ -108,8 +122,9 @@ with psycopg.connect(SOCK, autocommit=True) as conn:
 
     print()
     print(f"employees: {N} linked, then {total} in the views:")
-    print(f"  link_employees()                 {link_t:8.2f} s   target <= 5 s: {verdict(link_t, 5)}")
+    lm = statistics.median(link_times)
+    print(f"  link_employees() (median)        {lm:8.2f} s   target <= 5 s: {verdict(lm, 5)}  (best {min(link_times):.2f} s)")
     m = statistics.median(mon_times)
-    print(f"  auth_sync_monitor (median)       {m:8.3f} s   target <= 1 s: {verdict(m, 1)}")
+    print(f"  auth_sync_monitor (median)       {m:8.3f} s   target <= 1 s: {verdict(m, 1)}  (best {min(mon_times):.3f} s)")
     f = statistics.median(find_times)
-    print(f"  find_employees_without_auth()    {f:8.3f} s   target <= 1 s: {verdict(f, 1)}")
+    print(f"  find_employees_without_auth()    {f:8.3f} s   target <= 1 s: {verdict(f, 1)}  (best {min(find_times):.3f} s)")
