@@ -22,10 +22,16 @@ CREATE TABLE IF NOT EXISTS public.employees (
 -- an email names one employee, in any case (and auth_sync links by lower(email))
 CREATE UNIQUE INDEX IF NOT EXISTS employees_email_lower_key ON public.employees (lower(email));
 
--- (public.set_updated_at comes from step 2)
+-- updated_at says when the HR record last changed: auth_sync linking the employee to an auth
+-- account (auth_user_id alone) does not count, so an HR export of "rows changed since" does not
+-- return every employee after link_employees(). (public.set_updated_at comes from step 2.)
 DROP TRIGGER IF EXISTS employees_set_updated_at ON public.employees;
 CREATE TRIGGER employees_set_updated_at BEFORE UPDATE ON public.employees
-    FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+    FOR EACH ROW
+    WHEN ((OLD.email, OLD.first_name, OLD.last_name, OLD.employee_number, OLD.user_type_id, OLD.is_active, OLD.created_at)
+          IS DISTINCT FROM
+          (NEW.email, NEW.first_name, NEW.last_name, NEW.employee_number, NEW.user_type_id, NEW.is_active, NEW.created_at))
+    EXECUTE FUNCTION public.set_updated_at();
 
 -- Row level security: a signed-in employee reads their own row; HR data is written server-side.
 ALTER TABLE public.employees ENABLE ROW LEVEL SECURITY;

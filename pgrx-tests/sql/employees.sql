@@ -140,6 +140,8 @@ SELECT employee_id, email, auth_user_id, status, message FROM auth_sync.link_emp
 SELECT * FROM public.emp_state ORDER BY employee_id;
 -- (nothing half-applied: the failed employees are still unlinked, the auth users unchanged)
 SELECT employee_id, auth_user_id FROM public.employees WHERE employee_id IN (6, 7) ORDER BY 1;
+-- updated_at follows HR changes (Alice's), not auth_sync's link (Carol's)
+SELECT employee_id, updated_at = created_at AS updated_at_untouched FROM public.employees WHERE employee_id IN (1, 5) ORDER BY 1;
 SELECT count(*) AS linked_again FROM auth_sync.link_employees();
 SELECT * FROM public.emp_log(:mark);
 SELECT max(id) AS mark FROM auth_sync.integration_sync_log \gset
