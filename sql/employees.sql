@@ -245,26 +245,30 @@ BEGIN
               FROM %4$s AS t
              WHERE t.%3$I IS NULL%5$s
         ), m AS (
-            -- (hashed per email; the users of an ambiguous email sorted afterwards, there are few)
-            SELECT e.k, e.em, u.n,
-                   CASE WHEN u.n = 1 THEN u.uids[1] ELSE (SELECT min(i::text) FROM unnest(u.uids) AS i)::uuid END AS uid,
-                   CASE WHEN u.n > 1 THEN (SELECT string_agg(i::text, ', ' ORDER BY i) FROM unnest(u.uids) AS i) END AS uids
+            -- (grouped per employee, hashed; an ambiguous email's users are looked up again below,
+            -- there are few)
+            SELECT e.k, e.em, count(*) AS n, (array_agg(u.id))[1] AS uid
               FROM e
-              JOIN (SELECT lower(u.email::text) AS le, count(*) AS n, array_agg(u.id) AS uids
-                      FROM auth.users u
-                     WHERE u.instance_id = '00000000-0000-0000-0000-000000000000'
-                       AND u.deleted_at IS NULL AND u.email IS NOT NULL%6$s
-                     GROUP BY 1) AS u ON u.le = e.le
+              JOIN auth.users u ON u.instance_id = '00000000-0000-0000-0000-000000000000'
+                               AND lower(u.email::text) = e.le AND u.deleted_at IS NULL%6$s
+             GROUP BY e.k, e.em
         ), x AS (
-            SELECT m.k, m.em, m.uid,
+            SELECT m.k, m.em,
+                   CASE WHEN m.n = 1 THEN m.uid
+                        ELSE (SELECT min(u.id::text)::uuid FROM auth.users u
+                               WHERE u.instance_id = '00000000-0000-0000-0000-000000000000'
+                                 AND lower(u.email::text) = lower(m.em) AND u.deleted_at IS NULL) END AS uid,
                    CASE WHEN m.n > 1 THEN
-                            format('%%s auth users have email %%s (%%s): link one by hand', m.n, m.em, m.uids)
+                            format('%%s auth users have email %%s (%%s): link one by hand', m.n, m.em,
+                                   (SELECT string_agg(u.id::text, ', ' ORDER BY u.id) FROM auth.users u
+                                     WHERE u.instance_id = '00000000-0000-0000-0000-000000000000'
+                                       AND lower(u.email::text) = lower(m.em) AND u.deleted_at IS NULL))
                         WHEN o.k IS NOT NULL THEN
                             format('auth user %%s (email %%s) is already linked to employee %%s', m.uid, m.em, o.k) END AS msg
               FROM m
               -- (the employees already linked, hashed once: not an index probe per candidate)
               LEFT JOIN (SELECT o.%3$I AS uid, o.%1$I::bigint AS k FROM %4$s AS o WHERE o.%3$I IS NOT NULL) AS o
-                     ON o.uid = m.uid
+                     ON o.uid = m.uid AND m.n = 1
              ORDER BY m.k
         )
         SELECT array_agg(x.k), array_agg(x.em), array_agg(x.uid), array_agg(x.msg) FROM x$q$,
