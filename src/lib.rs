@@ -82,11 +82,7 @@ extension_sql_file!(
     name = "import",
     requires = ["sync", _import_prepare, _report_progress]
 );
-extension_sql_file!(
-    "../sql/delete.sql",
-    name = "delete",
-    requires = ["import"]
-);
+extension_sql_file!("../sql/delete.sql", name = "delete", requires = ["import"]);
 extension_sql_file!(
     "../sql/employees.sql",
     name = "employees",
@@ -100,7 +96,14 @@ extension_sql_file!(
 extension_sql_file!(
     "../sql/verify.sql",
     name = "verify",
-    requires = ["report", "import", "delete", "employees", "drop_guard", version]
+    requires = [
+        "report",
+        "import",
+        "delete",
+        "employees",
+        "drop_guard",
+        version
+    ]
 );
 extension_sql_file!("../sql/finalize.sql", finalize);
 
