@@ -68,6 +68,7 @@ with psycopg.connect(SOCK, autocommit=True) as conn:
 
     # (this VM's disk makes single runs vary by 30%: the link runs --runs times from the same state)
     link_times = []
+    floor_times = []
     for run in range(args.runs):
         if run > 0:
             cur.execute("SET client_min_messages = warning")
@@ -80,6 +81,18 @@ with psycopg.connect(SOCK, autocommit=True) as conn:
             cur.execute("VACUUM FULL public.employees")
             cur.execute("VACUUM ANALYZE")
             cur.execute("CHECKPOINT")
+        # the floor: the same links as one plain UPDATE (no checks, bans, log), rolled back
+        t0 = time.perf_counter()
+        with conn.transaction(force_rollback=True):
+            cur.execute("SET LOCAL auth_sync.linking = on")
+            cur.execute("""UPDATE public.employees t SET auth_user_id = u.id FROM auth.users u
+                            WHERE u.instance_id = '00000000-0000-0000-0000-000000000000'
+                              AND lower(u.email::text) = lower(t.email) AND t.auth_user_id IS NULL""")
+        floor_times.append(time.perf_counter() - t0)
+        cur.execute("VACUUM FULL public.employees")
+        cur.execute("VACUUM ANALYZE")
+        cur.execute("CHECKPOINT")
+        print(f"  floor (one plain UPDATE, rolled back): {floor_times[-1]:.2f} s")
         print(f"link_employees(): linking {N} employees in one call (run {run + 1}) ...", flush=True)
         t0 = time.perf_counter()
         with conn.transaction():
@@ -124,6 +137,8 @@ with psycopg.connect(SOCK, autocommit=True) as conn:
     print(f"employees: {N} linked, then {total} in the views:")
     lm = statistics.median(link_times)
     print(f"  link_employees() (median)        {lm:8.2f} s   target <= 5 s: {verdict(lm, 5)}  (best {min(link_times):.2f} s)")
+    fm = statistics.median(floor_times)
+    print(f"  the floor, one plain UPDATE      {fm:8.2f} s   link_employees / floor: {lm / fm:.2f}")
     m = statistics.median(mon_times)
     print(f"  auth_sync_monitor (median)       {m:8.3f} s   target <= 1 s: {verdict(m, 1)}  (best {min(mon_times):.3f} s)")
     f = statistics.median(find_times)
