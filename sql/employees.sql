@@ -342,50 +342,59 @@ $$;
 -- Triggers
 -- ---------------------------------------------------------------------------------------------
 
--- AFTER INSERT on auth.users, per statement: links the new users (a sign-up, an invite, an SSO
--- login, a bulk_create_users chunk) to the unlinked employees with their email. Like the profile
--- triggers it never blocks a sign-up: a failure is logged FAILED (unless auth_sync.strict_triggers).
-CREATE FUNCTION auth_sync.link_new_auth_users() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER
+-- Links new auth users (a sign-up's, a bulk_create_users call's) to the unlinked employees with
+-- their email. Like the profile triggers it never blocks a sign-up or an import: a failure is
+-- logged FAILED (unless auth_sync.strict_triggers).
+CREATE FUNCTION auth_sync._link_new_users(p_ids uuid[]) RETURNS void
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_ids    uuid[];
-    v_emails text[];
-    v_state  text;
+    v_state text;
     v_msg   text;
 BEGIN
-    SELECT array_agg(n.id), array_agg(lower(n.email::text)) INTO v_ids, v_emails
-      FROM auth_sync_new_users AS n
-     WHERE n.email IS NOT NULL AND n.deleted_at IS NULL
-       AND n.instance_id = '00000000-0000-0000-0000-000000000000';
-    IF v_ids IS NULL THEN
-        RETURN NULL;
-    END IF;
-    -- the common case, a sign-up that is nobody's employee, costs one index probe (static SQL
-    -- generated at registration, so its plan is cached)
-    IF pg_catalog.to_regproc('auth_sync.generated_employee_pending') IS NOT NULL
-       AND NOT auth_sync.generated_employee_pending(v_emails) THEN
-        RETURN NULL;
+    IF p_ids IS NULL OR NOT EXISTS (SELECT FROM auth_sync.linked_tables) THEN
+        RETURN;
     END IF;
     BEGIN
-        PERFORM auth_sync._link_employees(v_ids, false, 'auth_user_created');
+        PERFORM auth_sync._link_employees(p_ids, false, 'auth_user_created');
     EXCEPTION WHEN OTHERS THEN
         IF auth_sync._strict_triggers() THEN
             RAISE;
         END IF;
         GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_msg = MESSAGE_TEXT;
         INSERT INTO auth_sync.integration_sync_log (action, auth_user_id, request_data, status, error_message, completed_at)
-        SELECT 'LINK', n.id, jsonb_build_object('source', 'auth_user_created', 'email', n.email, 'sqlstate', v_state),
+        SELECT 'LINK', u.id, jsonb_build_object('source', 'auth_user_created', 'email', u.email, 'sqlstate', v_state),
                'FAILED', v_msg, clock_timestamp()
-          FROM auth_sync_new_users AS n
-         WHERE n.id = ANY (v_ids);
+          FROM auth.users u
+         WHERE u.id = ANY (p_ids);
     END;
+END
+$$;
+
+-- AFTER INSERT on auth.users, per row (while an employee table is registered; the WHEN clause
+-- skips users without an email and bulk_create_users, which links set-based): links a new user
+-- (a sign-up, an invite, an SSO login) to the unlinked employee with its email. The common case, a
+-- sign-up that is nobody's employee, costs one index probe: static SQL generated at registration,
+-- so its plan is cached.
+CREATE FUNCTION auth_sync.link_new_auth_user() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NEW.deleted_at IS NOT NULL OR NEW.instance_id IS DISTINCT FROM '00000000-0000-0000-0000-000000000000' THEN
+        RETURN NULL;
+    END IF;
+    IF pg_catalog.to_regproc('auth_sync.generated_employee_pending') IS NOT NULL
+       AND NOT auth_sync.generated_employee_pending(ARRAY[lower(NEW.email::text)]) THEN
+        RETURN NULL;
+    END IF;
+    PERFORM auth_sync._link_new_users(ARRAY[NEW.id]);
     RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION auth_sync.link_new_auth_users() IS
-    'Trigger on auth.users (AFTER INSERT, per statement): links new auth users to the unlinked employees with their email.';
+COMMENT ON FUNCTION auth_sync.link_new_auth_user() IS
+    'Trigger on auth.users (AFTER INSERT, per row): links a new auth user to the unlinked employee with its email.';
 
 -- AFTER INSERT / UPDATE on the linked table, per row, only when its active, email or auth user
 -- column changed (the WHEN clause). Trigger arguments: key, email, active and auth user columns.
@@ -494,9 +503,13 @@ DECLARE
 BEGIN
     IF EXISTS (SELECT FROM auth_sync.linked_tables) THEN
         IF NOT v_exists THEN
+            -- (while bulk_create_users writes, the WHEN clause keeps Postgres from even calling
+            -- the function: the import links its users set-based)
             CREATE TRIGGER auth_sync_link_employees AFTER INSERT ON auth.users
-                REFERENCING NEW TABLE AS auth_sync_new_users
-                FOR EACH STATEMENT EXECUTE FUNCTION auth_sync.link_new_auth_users();
+                FOR EACH ROW
+                WHEN (NEW.email IS NOT NULL
+                      AND pg_catalog.current_setting('auth_sync.bulk_import', true) IS DISTINCT FROM 'on')
+                EXECUTE FUNCTION auth_sync.link_new_auth_user();
         END IF;
     ELSIF v_exists THEN
         DROP TRIGGER auth_sync_link_employees ON auth.users;
