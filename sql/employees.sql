@@ -215,17 +215,9 @@ SET jit = off
 AS $$
 DECLARE
     r         auth_sync.linked_tables;
-    v_started timestamptz := clock_timestamp();
-    v_ctx     jsonb := jsonb_build_object('source', p_source, 'db_user', auth_sync._caller());
-    c_k       bigint[];
-    c_e       text[];
-    c_u       uuid[];
-    c_m       text[];
-    l_k       bigint[];
-    l_u       uuid[];
-    l_a       boolean[];
-    v_flag    text;
     v_emails  text[];
+    v_flag    text;
+    v_cand    text;
 BEGIN
     SELECT * INTO r FROM auth_sync.linked_tables LIMIT 1;
     IF NOT FOUND THEN
@@ -238,9 +230,10 @@ BEGIN
             RETURN;
         END IF;
     END IF;
-    -- the candidates: each unlinked employee with the live auth users of its email (counted per
-    -- lower-cased email: two users whose emails differ in case make the link ambiguous)
-    EXECUTE format($q$
+    -- x: the candidates, each unlinked employee with the live auth user of its email (counted per
+    -- lower-cased email: two users whose emails differ in case make the link ambiguous), and why
+    -- it cannot be linked (msg), if it cannot
+    v_cand := format($q$
         WITH e AS (
             SELECT t.%1$I::bigint AS k, t.%2$I::text AS em, lower(t.%2$I::text) AS le
               FROM %4$s AS t
@@ -270,71 +263,74 @@ BEGIN
               -- (the employees already linked, hashed once: not an index probe per candidate)
               LEFT JOIN (SELECT o.%3$I AS uid, o.%1$I::bigint AS k FROM %4$s AS o WHERE o.%3$I IS NOT NULL) AS o
                      ON o.uid = m.uid AND m.n = 1
-             ORDER BY m.k
-        )
-        SELECT array_agg(x.k), array_agg(x.em), array_agg(x.uid), array_agg(x.msg) FROM x$q$,
+        )$q$,
         r.key_column, r.email_column, r.auth_user_column, r.target,
         -- (the emails of the given users, as an array: both tables are then probed through their
         -- lower(email) indexes)
         CASE WHEN p_user_ids IS NULL THEN '' ELSE format(' AND lower(t.%I::text) = ANY ($1)', r.email_column) END,
-        CASE WHEN p_user_ids IS NULL THEN '' ELSE ' AND lower(u.email::text) = ANY ($1)' END)
-        INTO c_k, c_e, c_u, c_m
-        USING v_emails;
-    IF c_k IS NULL THEN
+        CASE WHEN p_user_ids IS NULL THEN '' ELSE ' AND lower(u.email::text) = ANY ($1)' END);
+
+    IF p_dry THEN
+        RETURN QUERY EXECUTE v_cand || $q$
+            SELECT x.k, x.em, x.uid, CASE WHEN x.msg IS NULL THEN 'would_link' ELSE 'failed' END, x.msg
+              FROM x ORDER BY x.k$q$
+            USING v_emails;
         RETURN;
     END IF;
 
-    IF NOT p_dry THEN
-        -- the per-row trigger of the employee table stands aside: this does its work set-based
-        v_flag := current_setting('auth_sync.linking', true);
-        PERFORM set_config('auth_sync.linking', 'on', true);
-        -- the links and their log rows in one statement
-        EXECUTE format($q$
-            WITH w AS (
-                UPDATE %1$s AS t SET %2$I = c.uid
-                  FROM unnest($1::bigint[], $2::uuid[], $3::text[]) AS c(k, uid, msg)
-                 WHERE t.%3$I = c.k AND c.msg IS NULL AND t.%2$I IS NULL
-                RETURNING t.%3$I::bigint AS k, t.%2$I AS uid, t.%4$I AS active, t.%5$I::text AS em
-            ), g AS (
-                INSERT INTO auth_sync.integration_sync_log
-                       (action, employee_id, auth_user_id, request_data, status, created_at, completed_at)
-                SELECT 'LINK', w.k, w.uid,
-                       jsonb_build_object('source', $4, 'db_user', $5, 'email', w.em, 'is_active', w.active),
-                       'SUCCESS', $6, clock_timestamp()
-                  FROM w
-            )
-            SELECT array_agg(w.k), array_agg(w.uid), array_agg(w.active) FROM w$q$,
-            r.target, r.auth_user_column, r.key_column, r.active_column, r.email_column)
-            INTO l_k, l_u, l_a
-            USING c_k, c_u, c_m, p_source, v_ctx ->> 'db_user', v_started;
-        PERFORM set_config('auth_sync.linking', coalesce(v_flag, ''), true);
-
-        -- the links that cannot be made
-        INSERT INTO auth_sync.integration_sync_log
-               (action, employee_id, auth_user_id, request_data, status, error_message, created_at, completed_at)
-        SELECT 'LINK', c.k, c.uid, jsonb_build_object('source', p_source, 'db_user', v_ctx ->> 'db_user', 'email', c.em),
-               'FAILED', c.msg, v_started, clock_timestamp()
-          FROM unnest(c_k, c_e, c_u, c_m) AS c(k, em, uid, msg)
-         WHERE c.msg IS NOT NULL;
-        -- inactive employees must not sign in with the account they were just linked to
-        PERFORM auth_sync._ban_users(
-            (SELECT array_agg(l.uid) FROM unnest(l_k, l_u, l_a) AS l(k, uid, active) WHERE NOT l.active),
-            (SELECT array_agg(l.k) FROM unnest(l_k, l_u, l_a) AS l(k, uid, active) WHERE NOT l.active),
-            v_ctx || jsonb_build_object('reason', 'linked to an inactive employee'), v_started);
-    END IF;
-
-    RETURN QUERY
-        SELECT c.k, c.em, c.uid,
-               CASE WHEN c.msg IS NOT NULL THEN 'failed'
-                    WHEN p_dry THEN 'would_link'
-                    WHEN l.k IS NULL THEN 'skipped'
-                    ELSE 'linked' END,
-               CASE WHEN c.msg IS NOT NULL THEN c.msg
-                    WHEN NOT p_dry AND l.k IS NULL THEN 'linked or changed by another transaction meanwhile'
-                    WHEN NOT l.active THEN 'the employee is inactive: the auth user is banned' END
-          FROM unnest(c_k, c_e, c_u, c_m) AS c(k, em, uid, msg)
-          LEFT JOIN unnest(l_k, l_a) AS l(k, active) ON l.k = c.k
-         ORDER BY c.k;
+    -- One statement: the links (w), the bans of the inactive employees among them (the ban they
+    -- had before remembered, banned_until 'infinity', sessions and refresh tokens revoked: what
+    -- _ban_users does for one), the log rows, and the report. The per-row trigger of the
+    -- employee table stands aside meanwhile.
+    v_flag := current_setting('auth_sync.linking', true);
+    PERFORM set_config('auth_sync.linking', 'on', true);
+    RETURN QUERY EXECUTE v_cand || format($q$,
+        w AS (
+            UPDATE %1$s AS t SET %2$I = x.uid
+              FROM x
+             WHERE t.%3$I = x.k AND x.msg IS NULL AND t.%2$I IS NULL
+            RETURNING t.%3$I::bigint AS k, t.%2$I AS uid, t.%4$I AS active, t.%5$I::text AS em
+        ), bi AS (
+            INSERT INTO auth_sync.employee_bans (auth_user_id, employee_id, previous_banned_until)
+            SELECT u.id, w.k, u.banned_until FROM w JOIN auth.users u ON u.id = w.uid WHERE NOT w.active
+            ON CONFLICT (auth_user_id) DO NOTHING
+        ), bu AS (
+            UPDATE auth.users u SET banned_until = 'infinity', updated_at = now()
+              FROM w
+             WHERE u.id = w.uid AND NOT w.active
+            RETURNING u.id
+        ), bs AS (
+            DELETE FROM auth.sessions s USING w WHERE s.user_id = w.uid AND NOT w.active RETURNING s.user_id
+        ), bt AS (
+            DELETE FROM auth.refresh_tokens rt USING w WHERE rt.user_id = w.uid::text AND NOT w.active RETURNING rt.user_id
+        ), g AS (
+            INSERT INTO auth_sync.integration_sync_log
+                   (action, employee_id, auth_user_id, request_data, status, error_message, created_at, completed_at)
+            SELECT 'LINK', w.k, w.uid, jsonb_build_object('source', $2, 'db_user', $3, 'email', w.em, 'is_active', w.active),
+                   'SUCCESS', NULL, $4, clock_timestamp()
+              FROM w
+            UNION ALL
+            SELECT 'LINK', x.k, x.uid, jsonb_build_object('source', $2, 'db_user', $3, 'email', x.em),
+                   'FAILED', x.msg, $4, clock_timestamp()
+              FROM x WHERE x.msg IS NOT NULL
+            UNION ALL
+            SELECT 'BAN', w.k, w.uid,
+                   jsonb_build_object('source', $2, 'db_user', $3, 'reason', 'linked to an inactive employee',
+                                      'banned_until', 'infinity', 'sessions_revoked', coalesce(sc.n, 0)),
+                   'SUCCESS', NULL, $4, clock_timestamp()
+              FROM w JOIN bu ON bu.id = w.uid
+              LEFT JOIN (SELECT bs.user_id, count(*) AS n FROM bs GROUP BY 1) AS sc ON sc.user_id = w.uid
+        )
+        SELECT x.k, x.em, x.uid,
+               CASE WHEN x.msg IS NOT NULL THEN 'failed' WHEN w.k IS NULL THEN 'skipped' ELSE 'linked' END,
+               CASE WHEN x.msg IS NOT NULL THEN x.msg
+                    WHEN w.k IS NULL THEN 'linked or changed by another transaction meanwhile'
+                    WHEN NOT w.active THEN 'the employee is inactive: the auth user is banned' END
+          FROM x LEFT JOIN w ON w.k = x.k
+         ORDER BY x.k$q$,
+        r.target, r.auth_user_column, r.key_column, r.active_column, r.email_column)
+        USING v_emails, p_source, auth_sync._caller(), clock_timestamp();
+    PERFORM set_config('auth_sync.linking', coalesce(v_flag, ''), true);
 END
 $$;
 
