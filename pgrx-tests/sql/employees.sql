@@ -300,6 +300,15 @@ SELECT * FROM auth_sync.link_employees();
 SELECT target FROM auth_sync.register_linked_table('public.employees', 'employee_id', 'email', 'is_active', 'auth_user_id');
 SELECT check_name, ok FROM auth_sync.verify_installation() WHERE NOT ok;
 
+-- An employee inserted with its auth user already set is linked as given (an inactive one banned
+-- at once); unlinking by hand is logged and leaves the auth user alone.
+SELECT max(id) AS mark FROM auth_sync.integration_sync_log \gset
+INSERT INTO public.employees (email, employee_number, is_active, auth_user_id)
+VALUES ('nobody@example.com', 'E040', false, public.emp_uid(99));
+SELECT * FROM public.emp_state WHERE email = 'nobody@example.com';
+UPDATE public.employees SET auth_user_id = NULL WHERE employee_number = 'E040';
+SELECT * FROM public.emp_log(:mark);
+
 -- DROP EXTENSION removes the employee table's triggers and the generated code too; the table and
 -- its rows stay.
 DROP EXTENSION auth_sync;
