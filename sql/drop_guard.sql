@@ -1,4 +1,4 @@
--- DROP EXTENSION auth_sync removes auth_sync's triggers from auth.users first (see
+-- DROP EXTENSION auth_sync removes auth_sync's triggers from auth.users and the employee table first (see
 -- src/drop_guard.rs): triggers cannot be extension members, and without this a plain
 -- DROP EXTENSION would fail on them.
 
@@ -8,6 +8,11 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     PERFORM auth_sync._uninstall_triggers();
+    -- and the triggers of the registered employee table (sql/employees.sql)
+    PERFORM auth_sync._drop_linked_triggers(l.target) FROM auth_sync.linked_tables l;
+    IF pg_catalog.to_regprocedure('auth_sync.generated_employee_pending(text[])') IS NOT NULL THEN
+        DROP FUNCTION auth_sync.generated_employee_pending(text[]);
+    END IF;
 END
 $$;
 

@@ -39,7 +39,15 @@ BEGIN
             auth_sync.set_webhook_secret(text, text),
             auth_sync.handle_clerk_webhook(jsonb, text),
             auth_sync.analyze_external(text, text[]),
-            auth_sync.reconcile_external(text, text[], boolean)
+            auth_sync.reconcile_external(text, text[], boolean),
+            auth_sync.register_linked_table(regclass, name, name, name, name),
+            auth_sync.unregister_linked_table(regclass),
+            auth_sync.create_employee_with_auth(jsonb, text),
+            auth_sync.set_employee_active(bigint, boolean, text),
+            auth_sync.link_employees(boolean),
+            auth_sync.provision_employee_accounts(boolean, boolean),
+            auth_sync.find_employees_without_auth(),
+            auth_sync.employee_monitor()
         TO service_role;
     END IF;
     IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'authenticated') THEN
@@ -50,7 +58,9 @@ BEGIN
     IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'service_role') THEN
         GRANT SELECT ON auth_sync.registered_tables, auth_sync.sync_failures, auth_sync.sync_runs,
                         auth_sync.admin_audit_log, auth_sync.import_batches, auth_sync.import_rows,
-                        auth_sync.external_users, auth_sync.webhook_events
+                        auth_sync.external_users, auth_sync.webhook_events,
+                        auth_sync.linked_tables, auth_sync.integration_sync_log, auth_sync.employee_bans,
+                        auth_sync.auth_sync_monitor, auth_sync.recent_auth_sync_log
         TO service_role;
     END IF;
 END
@@ -60,6 +70,7 @@ $grants$;
 -- tables this installation has not registered.
 DROP FUNCTION IF EXISTS auth_sync.generated_profile_insert(auth.users);
 DROP FUNCTION IF EXISTS auth_sync.generated_profile_update(auth.users, auth.users);
+DROP FUNCTION IF EXISTS auth_sync.generated_employee_pending(text[]);
 
 -- auth.users exists (the preflight checked): from now on sign-ups create the profiles of every
 -- table registered with auth_sync.register_table().

@@ -373,6 +373,13 @@ BEGIN
                     PERFORM auth_sync._report_progress(format('auth_sync.bulk_create_users: %s of %s rows written', v_done, v_n));
                 END IF;
             END LOOP;
+            -- the new users that are employees get linked, set-based (the per-row link trigger
+            -- stood aside with the profile triggers; sql/employees.sql)
+            IF NOT (v_atomic AND cardinality(v_fail_i) > 0) THEN
+                PERFORM auth_sync._link_new_users(
+                    (SELECT array_agg(t.user_id) FROM pg_temp.auth_sync_import t
+                      WHERE t.status = 'created' AND NOT t.i = ANY (v_fail_i)));
+            END IF;
             IF v_atomic AND cardinality(v_fail_i) > 0 THEN
                 RAISE EXCEPTION USING ERRCODE = 'AS001', MESSAGE = 'auth_sync: atomic import rolled back';
             END IF;

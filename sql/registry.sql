@@ -387,6 +387,8 @@ BEGIN
             WHEN (pg_catalog.current_setting('auth_sync.bulk_delete', true) IS DISTINCT FROM 'on')
             EXECUTE FUNCTION auth_sync.cleanup_deleted_users();
     END IF;
+    -- linking new auth users to employees, when an employee table is registered (sql/employees.sql)
+    PERFORM auth_sync._install_link_trigger();
 END
 $$;
 

@@ -66,11 +66,11 @@ BEGIN
             (SELECT string_agg(format('t%1$s, c%1$s', g), ', ') FROM generate_series(1, i) g));
     END IF;
     RETURN QUERY EXECUTE format(
-        $q$SELECT s.*, 0::bigint, 0::bigint, 0::bigint, 0::bigint,
+        $q$SELECT s.*, e.total_employees, e.employees_linked, e.employees_without_auth, e.inactive_with_auth,
                   (SELECT count(*) FROM auth_sync.sync_failures f WHERE f.occurred_at > now() - interval '24 hours')
                   + (SELECT count(*) FROM auth_sync.webhook_events w WHERE w.status = 'failed' AND w.received_at > now() - interval '24 hours'),
                   (SELECT max(r.finished_at) FROM auth_sync.sync_runs r WHERE NOT r.dry_run)
-             FROM (%s) AS s$q$, v_sql);
+             FROM (%s) AS s, auth_sync._employee_counts() AS e$q$, v_sql);
 END
 $$;
 COMMENT ON FUNCTION auth_sync.get_auth_sync_summary() IS
@@ -120,7 +120,8 @@ BEGIN
         v_warnings := v_warnings || auth_sync._counted(s.duplicate_profiles, 'duplicate profile row', 'duplicate profile rows');
     END IF;
     IF s.inactive_with_auth > 0 THEN
-        v_warnings := v_warnings || (auth_sync._counted(s.inactive_with_auth, 'inactive employee can', 'inactive employees can') || ' still sign in');
+        v_warnings := v_warnings || (auth_sync._counted(s.inactive_with_auth, 'inactive employee can', 'inactive employees can')
+                                     || ' still sign in (sync_status INACTIVE_WITH_AUTH in auth_sync.auth_sync_monitor)');
     END IF;
     IF s.failed_events_24h > 0 THEN
         v_warnings := v_warnings || (auth_sync._counted(s.failed_events_24h, 'sync failure', 'sync failures') || ' in the last 24 hours');

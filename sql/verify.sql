@@ -119,7 +119,10 @@ BEGIN
     check_name := 'triggers_installed';
     SELECT array_agg(t ORDER BY t) INTO v_missing
       FROM unnest(ARRAY['auth_sync_create_profile', 'auth_sync_refresh_profile',
-                          'auth_sync_cleanup_deleted']) AS t
+                          'auth_sync_cleanup_deleted']
+                   -- linking new auth users to employees, when an employee table is registered
+                   || CASE WHEN EXISTS (SELECT FROM auth_sync.linked_tables)
+                           THEN ARRAY['auth_sync_link_employees'] ELSE '{}'::text[] END) AS t
      WHERE to_regclass('auth.users') IS NULL
         OR NOT EXISTS (SELECT FROM pg_trigger tg
                         WHERE tg.tgrelid = 'auth.users'::regclass AND tg.tgname = t AND tg.tgenabled <> 'D');
@@ -137,6 +140,17 @@ BEGIN
       FROM auth_sync.managed_tables m;
     ok := v_bad IS NULL;
     detail := CASE WHEN ok THEN format('%s registered table(s) valid', (SELECT count(*) FROM auth_sync.managed_tables))
+                   ELSE array_to_string(v_bad, '; ') END;
+    RETURN NEXT;
+
+    -- 11. the registered employee table still exists, with its columns and triggers
+    check_name := 'linked_tables';
+    SELECT array_agg(l.target::text || ': ' || auth_sync._linked_table_problem(l) ORDER BY l.target::text)
+           FILTER (WHERE auth_sync._linked_table_problem(l) IS NOT NULL)
+      INTO v_bad
+      FROM auth_sync.linked_tables l;
+    ok := v_bad IS NULL;
+    detail := CASE WHEN ok THEN format('%s employee table(s) linked', (SELECT count(*) FROM auth_sync.linked_tables))
                    ELSE array_to_string(v_bad, '; ') END;
     RETURN NEXT;
 END

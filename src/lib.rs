@@ -97,6 +97,11 @@ extension_sql_file!(
     ]
 );
 extension_sql_file!(
+    "../sql/employees.sql",
+    name = "employees",
+    requires = ["import", "delete", "report"]
+);
+extension_sql_file!(
     "../sql/drop_guard.sql",
     name = "drop_guard",
     requires = ["registry"]
@@ -109,6 +114,7 @@ extension_sql_file!(
         "import",
         "delete",
         "webhook",
+        "employees",
         "drop_guard",
         version
     ]
