@@ -948,6 +948,15 @@ DECLARE
     v_keys    bigint[];
     v_csv     text;
     v_counts  jsonb;
+    -- the report, column by column
+    v_r_keys   bigint[];
+    v_r_emails text[];
+    v_r_users  uuid[];
+    v_r_status text[];
+    v_r_codes  text[];
+    v_r_msgs   text[];
+    v_r_pw     text[];
+    v_r_batch  uuid[];
 BEGIN
     -- first_name / last_name go to the user metadata when the table has them
     v_names := (SELECT count(*) = 2 FROM pg_attribute a
@@ -969,13 +978,13 @@ BEGIN
     END IF;
     v_csv := CASE WHEN v_names THEN 'email,first_name,last_name' ELSE 'email' END || E'\n' || v_csv || E'\n';
 
-    CREATE TEMP TABLE IF NOT EXISTS auth_sync_provision_report (
-        employee_id bigint, email text, user_id uuid, status text, error_code text,
-        message text, temp_password text, batch_id uuid) ON COMMIT DROP;
-    TRUNCATE pg_temp.auth_sync_provision_report;
-    -- (the report comes back in file order: the n-th record is the n-th employee)
-    INSERT INTO pg_temp.auth_sync_provision_report
-    SELECT e.k, b.email, b.user_id, b.status, b.error_code, b.message, b.temp_password, b.batch_id
+    -- (the report is held in arrays, not a temp table: generated passwords stay out of every table;
+    -- it comes back in file order: the n-th record is the n-th employee)
+    SELECT array_agg(e.k ORDER BY b.ord), array_agg(b.email ORDER BY b.ord), array_agg(b.user_id ORDER BY b.ord),
+           array_agg(b.status ORDER BY b.ord), array_agg(b.error_code ORDER BY b.ord),
+           array_agg(b.message ORDER BY b.ord), array_agg(b.temp_password ORDER BY b.ord),
+           array_agg(b.batch_id ORDER BY b.ord)
+      INTO v_r_keys, v_r_emails, v_r_users, v_r_status, v_r_codes, v_r_msgs, v_r_pw, v_r_batch
       FROM auth_sync.bulk_create_users(v_csv, on_conflict => 'error', atomic => false, dry_run => v_dry,
                                        generate_passwords => v_gen, source_name => 'provision_employee_accounts')
            WITH ORDINALITY AS b(line_number, email, user_id, status, error_code, message, temp_password, batch_id, ord)
@@ -988,18 +997,22 @@ BEGIN
         SELECT 'CREATE_ACCOUNT', p.employee_id, p.user_id,
                jsonb_build_object('source', 'provision_employee_accounts', 'db_user', auth_sync._caller(),
                                   'email', p.email, 'batch_id', p.batch_id,
-                                  'password', CASE WHEN p.temp_password IS NOT NULL THEN 'generated' ELSE 'none' END),
+                                  'password', CASE WHEN p.generated THEN 'generated' ELSE 'none' END),
                CASE WHEN p.status = 'created' THEN 'SUCCESS' ELSE 'FAILED' END,
                CASE WHEN p.status <> 'created' THEN coalesce(p.error_code || ': ' || p.message, p.status) END,
                v_started, clock_timestamp()
-          FROM pg_temp.auth_sync_provision_report p;
+          FROM unnest(v_r_keys, v_r_emails, v_r_users, v_r_status, v_r_codes, v_r_msgs, v_r_batch,
+                      (SELECT array_agg(pw IS NOT NULL) FROM unnest(v_r_pw) AS pw))
+               AS p(employee_id, email, user_id, status, error_code, message, batch_id, generated);
     END IF;
     SELECT coalesce(jsonb_object_agg(x.status, x.n), '{}') INTO v_counts
-      FROM (SELECT p.status, count(*) AS n FROM pg_temp.auth_sync_provision_report p GROUP BY 1) AS x;
+      FROM (SELECT st AS status, count(*) AS n FROM unnest(v_r_status) AS st GROUP BY 1) AS x;
     PERFORM auth_sync._audit('provision_employee_accounts',
         jsonb_build_object('dry_run', v_dry, 'generate_passwords', v_gen), v_counts);
-    RETURN QUERY SELECT * FROM pg_temp.auth_sync_provision_report p ORDER BY p.employee_id;
-    DROP TABLE pg_temp.auth_sync_provision_report;
+    RETURN QUERY
+        SELECT * FROM unnest(v_r_keys, v_r_emails, v_r_users, v_r_status, v_r_codes, v_r_msgs, v_r_pw, v_r_batch)
+                      AS p(employee_id, email, user_id, status, error_code, message, temp_password, batch_id)
+         ORDER BY p.employee_id;
 END
 $$;
 COMMENT ON FUNCTION auth_sync.provision_employee_accounts(boolean, boolean) IS
