@@ -81,3 +81,28 @@ throwaway_dir() {
     chown postgres:postgres "$d"
     echo "$d"
 }
+
+# bench_database LISTEN: for the benchmark programs. Installs the release build and psycopg,
+# starts a throwaway cluster (stopped and removed when the calling script exits) listening on
+# LISTEN ('' = the socket only) with room for big transactions, and creates database "bench" with
+# the fixture and the migration pack. Sets B (the cluster's directory, also its socket directory)
+# and PORT.
+bench_database() {
+    local listen=$1
+    prepare_toolchain
+    python3 -c 'import psycopg' 2>/dev/null || pip install --quiet 'psycopg[binary]' >/dev/null 2>&1
+    install_extension --release
+    B="$(throwaway_dir auth_sync_bench)"
+    trap 'stop_cluster "$B"; rm -rf "$B"' EXIT
+    PORT=$(free_port)
+    start_cluster "$B" "$PORT" "$listen"
+    psql_at "$B" "$PORT" postgres -c "ALTER SYSTEM SET shared_buffers = '1GB'" -c "ALTER SYSTEM SET max_wal_size = '8GB'" >/dev/null
+    as_pg env -u RUST_BACKTRACE "${PG_BIN}/pg_ctl" -D "${B}/data" -w restart \
+        -o "-p ${PORT} -k ${B} -c listen_addresses='${listen}'" >/dev/null
+    psql_at "$B" "$PORT" postgres -c "CREATE DATABASE bench" >/dev/null
+    psql_at "$B" "$PORT" bench -f - <"$FIXTURE_SQL" >/dev/null
+    local m
+    for m in $(find "${REPO_ROOT}/migrations" -maxdepth 1 -name '*.sql' | sort); do
+        PGOPTIONS='-c client_min_messages=warning' psql_at "$B" "$PORT" bench -1 -f - <"$m" >/dev/null
+    done
+}
