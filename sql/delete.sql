@@ -105,10 +105,23 @@ BEGIN
            provider_id = auth_sync._obfuscated(i.user_id, i.provider || ':' || i.provider_id),
            updated_at = now()
      WHERE i.user_id = ANY (p_ids);
-    DELETE FROM auth.sessions s WHERE s.user_id = ANY (p_ids);
-    DELETE FROM auth.refresh_tokens r WHERE r.user_id = ANY (p_ids::text[]);
+    PERFORM auth_sync._sign_out(p_ids);
     DELETE FROM auth.mfa_factors f WHERE f.user_id = ANY (p_ids);
     DELETE FROM auth.one_time_tokens o WHERE o.user_id = ANY (p_ids);
+END
+$$;
+
+-- Signs users out everywhere, as the Auth server's logout does: their sessions and refresh tokens
+-- removed. One row per user who had sessions, with how many.
+CREATE FUNCTION auth_sync._sign_out(p_ids uuid[]) RETURNS TABLE (user_id uuid, sessions bigint)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    DELETE FROM auth.refresh_tokens r WHERE r.user_id = ANY (p_ids::text[]);
+    RETURN QUERY
+        WITH s AS (DELETE FROM auth.sessions s WHERE s.user_id = ANY (p_ids) RETURNING s.user_id)
+        SELECT s.user_id, count(*) FROM s GROUP BY 1;
 END
 $$;
 

@@ -143,10 +143,8 @@ BEGIN
           FROM unnest(p_uids) AS x(uid)
          WHERE u.id = x.uid
         RETURNING u.id
-    ), s AS (
-        DELETE FROM auth.sessions s WHERE s.user_id = ANY (p_uids) RETURNING s.user_id
-    ), t AS (
-        DELETE FROM auth.refresh_tokens r WHERE r.user_id = ANY (p_uids::text[]) RETURNING r.user_id
+    ), sc AS MATERIALIZED (
+        SELECT o.user_id, o.sessions AS n FROM auth_sync._sign_out(p_uids) AS o
     )
     INSERT INTO auth_sync.integration_sync_log
            (action, employee_id, auth_user_id, request_data, status, error_message, created_at, completed_at)
@@ -157,7 +155,7 @@ BEGIN
            p_started, clock_timestamp()
       FROM unnest(p_uids, p_keys) AS x(uid, k)
       LEFT JOIN b ON b.id = x.uid
-      LEFT JOIN (SELECT s.user_id, count(*) AS n FROM s GROUP BY 1) AS sc ON sc.user_id = x.uid;
+      LEFT JOIN sc ON sc.user_id = x.uid;
 END
 $$;
 
