@@ -375,7 +375,12 @@ BEGIN
             END LOOP;
             -- the new users that are employees get linked, set-based (the per-row link trigger
             -- stood aside with the profile triggers; sql/employees.sql)
-            IF NOT (v_atomic AND cardinality(v_fail_i) > 0) THEN
+            -- (only when an unlinked employee has one of their emails: the common case, nobody
+            -- is waiting, costs one probe of the employee table instead of a join of every user)
+            IF NOT (v_atomic AND cardinality(v_fail_i) > 0) AND EXISTS (SELECT FROM auth_sync.linked_tables)
+               AND (to_regproc('auth_sync.generated_employee_pending') IS NULL
+                    OR auth_sync.generated_employee_pending(
+                           (SELECT array_agg(t.email) FROM pg_temp.auth_sync_import t WHERE t.status = 'created'))) THEN
                 PERFORM auth_sync._link_new_users(
                     (SELECT array_agg(t.user_id) FROM pg_temp.auth_sync_import t
                       WHERE t.status = 'created' AND NOT t.i = ANY (v_fail_i)));
