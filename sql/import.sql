@@ -48,7 +48,11 @@ BEGIN
         DROP TABLE pg_temp.auth_sync_import;
     END IF;
     CREATE TEMP TABLE auth_sync_import (
-        i               int PRIMARY KEY,  -- (each chunk reads its range of i through it)
+        i               int NOT NULL,  -- the record's position in the file (unique)
+        -- the position in write order, which is user_id order: the users, identities and
+        -- profile rows then go into their tables' id indexes in key order, chunk after chunk,
+        -- instead of at random places (a tenth less time for a 100,000-user import)
+        k               int NOT NULL,  -- (unique; indexed once the table is filled)
         line_number     int NOT NULL,
         email           text,
         user_id         uuid,
@@ -67,7 +71,7 @@ BEGIN
 END
 $$;
 
--- Writes the pending rows i in [p_lo, p_hi] of the import: new users (status 'created'), their
+-- Writes the pending rows k in [p_lo, p_hi] of the import: new users (status 'created'), their
 -- identities and profile rows in one statement (the profile rows are made from the users the same
 -- statement inserts: no join back to auth.users); and for on_conflict => 'update' the existing
 -- users (status 'updated'). The caller runs it per chunk, and per row only to find a row that fails.
@@ -85,9 +89,9 @@ DECLARE
     n       int  := 0;
 BEGIN
     -- the profile columns the file sets in this chunk (one pass over the chunk)
-    SELECT coalesce(array_agg(DISTINCT k), '{}') INTO v_keys
-      FROM pg_temp.auth_sync_import t, jsonb_object_keys(t.profile_values) AS k
-     WHERE t.i BETWEEN p_lo AND p_hi AND t.status IN ('created', 'updated');
+    SELECT coalesce(array_agg(DISTINCT pk.key), '{}') INTO v_keys
+      FROM pg_temp.auth_sync_import t, jsonb_object_keys(t.profile_values) AS pk(key)
+     WHERE t.k BETWEEN p_lo AND p_hi AND t.status IN ('created', 'updated');
     FOR s IN SELECT p.* FROM auth_sync._profile_tables() AS tt, auth_sync._profile_sql(tt) AS p LOOP
         n := n + 1;
         -- the file's columns for this table (a column both mapped and in the file: the file wins)
@@ -108,7 +112,7 @@ BEGIN
             s.lateral_fields,
             -- the file's profile columns, when this chunk has any for this table
             CASE WHEN v_pcols IS NULL THEN ''
-                 ELSE format(' JOIN pg_temp.auth_sync_import t ON t.user_id = r.id AND t.i BETWEEN $1 AND $2
+                 ELSE format(' JOIN pg_temp.auth_sync_import t ON t.user_id = r.id AND t.k BETWEEN $1 AND $2
                   CROSS JOIN LATERAL jsonb_populate_record(NULL::%s, t.profile_values) AS v', s.target) END,
             CASE WHEN s.user_unique THEN ''
                  ELSE format(' WHERE NOT EXISTS (SELECT FROM %s AS e WHERE e.%I = r.id)', s.target, s.user_column) END);
@@ -127,7 +131,8 @@ BEGIN
                    t.user_metadata, NULL, coalesce(t.created_at, now()), now(),
                    t.phone, '', '', '', '', false, false
               FROM pg_temp.auth_sync_import t
-             WHERE t.i BETWEEN $1 AND $2 AND t.status = 'created'
+             WHERE t.k BETWEEN $1 AND $2 AND t.status = 'created'
+             ORDER BY t.k  -- (in id order: see the temp table)
             -- the columns a column map can read (see auth_sync._fields())
             RETURNING id, email, phone, email_confirmed_at, raw_user_meta_data, raw_app_meta_data,
                       created_at, last_sign_in_at, deleted_at
@@ -142,7 +147,7 @@ BEGIN
         SELECT count(*) FROM r$w$, v_ctes)
         USING p_lo, p_hi;
 
-    IF NOT EXISTS (SELECT FROM pg_temp.auth_sync_import t WHERE t.i BETWEEN p_lo AND p_hi AND t.status = 'updated') THEN
+    IF NOT EXISTS (SELECT FROM pg_temp.auth_sync_import t WHERE t.k BETWEEN p_lo AND p_hi AND t.status = 'updated') THEN
         RETURN;
     END IF;
     UPDATE auth.users u
@@ -154,7 +159,7 @@ BEGIN
                                      ELSE u.email_confirmed_at END,
            updated_at         = now()
       FROM pg_temp.auth_sync_import t
-     WHERE t.i BETWEEN p_lo AND p_hi AND t.status = 'updated' AND u.id = t.user_id;
+     WHERE t.k BETWEEN p_lo AND p_hi AND t.status = 'updated' AND u.id = t.user_id;
     FOR s IN SELECT p.* FROM auth_sync._profile_tables() AS tt, auth_sync._profile_sql(tt) AS p LOOP
         SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum),
                string_agg(format('v.%I', a.attname), ', ' ORDER BY a.attnum),
@@ -169,7 +174,7 @@ BEGIN
              SELECT %3$s FROM pg_temp.auth_sync_import t
                JOIN auth.users r ON r.id = t.user_id%4$s
               CROSS JOIN LATERAL jsonb_populate_record(NULL::%1$s, t.profile_values) AS v
-              WHERE t.i BETWEEN $1 AND $2 AND t.status = ''updated''
+              WHERE t.k BETWEEN $1 AND $2 AND t.status = ''updated''
                 AND NOT EXISTS (SELECT FROM %1$s AS e WHERE e.%5$I = t.user_id)
              ON CONFLICT DO NOTHING',
             s.target, concat_ws(', ', s.cols, v_pcols), concat_ws(', ', s.vals, v_pvals),
@@ -182,7 +187,7 @@ BEGIN
                    FROM pg_temp.auth_sync_import t
                    JOIN auth.users r ON r.id = t.user_id%3$s
                   CROSS JOIN LATERAL jsonb_populate_record(NULL::%1$s, t.profile_values) AS v
-                  WHERE t.i BETWEEN $1 AND $2 AND t.status = ''updated'' AND p.%4$I = t.user_id',
+                  WHERE t.k BETWEEN $1 AND $2 AND t.status = ''updated'' AND p.%4$I = t.user_id',
                 s.target, concat_ws(', ', s.set_list, v_set), s.lateral_fields, s.user_column)
                 USING p_lo, p_hi;
         END IF;
@@ -226,6 +231,8 @@ DECLARE
     v_fail_code text[] := '{}';
     v_fail_msg  text[] := '{}';
     v_i         int;
+    v_k         int;
+    v_link      boolean;
     v_state     text;
     v_msg       text;
     v_constr    text;
@@ -266,7 +273,7 @@ BEGIN
                               WHERE p.error_code IS NULL AND p.user_id IS NOT NULL AND u.id = p.user_id::uuid) AS idt ON true
           LEFT JOIN LATERAL (%s) AS c ON true
     ), d AS (
-        SELECT x.*,
+        SELECT x.*, coalesce(x.existing_id, x.user_id::uuid, gen_random_uuid()) AS uid,
                CASE WHEN x.error_code IS NOT NULL THEN x.error_code
                     WHEN x.company_name IS NOT NULL AND x.company_id IS NULL THEN 'unknown_company'
                     WHEN x.existing_id IS NULL AND NOT x.id_taken THEN NULL
@@ -278,10 +285,10 @@ BEGIN
           FROM x
     ), ins AS (
         INSERT INTO pg_temp.auth_sync_import
-               (i, line_number, email, user_id, password_hash, has_password, phone,
+               (i, k, line_number, email, user_id, password_hash, has_password, phone,
                 email_confirmed, created_at, user_metadata, app_metadata, profile_values,
                 status, error_code, message)
-        SELECT d.i, d.line_number, d.email, coalesce(d.existing_id, d.user_id::uuid, gen_random_uuid()),
+        SELECT d.i, row_number() OVER (ORDER BY d.uid), d.line_number, d.email, d.uid,
                d.password_hash, d.has_password, d.phone,
                d.email_confirmed, d.created_at::timestamptz,
                -- the file's other columns (and role, when no profile table has it) into the metadata
@@ -310,7 +317,7 @@ BEGIN
                     END
           FROM d
     )
-    SELECT array_agg(p.temp_password ORDER BY p.i), count(*) FROM p$q$,
+    SELECT array_agg(p.temp_password ORDER BY p.i) FILTER (WHERE $3), count(*) FROM p$q$,
         CASE WHEN to_regclass('public.companies') IS NULL
              THEN 'SELECT NULL::uuid AS company_id'
              ELSE 'SELECT co.id AS company_id FROM public.companies co WHERE lower(co.name) = lower(coalesce(p.company, $4)) LIMIT 1' END,
@@ -319,6 +326,9 @@ BEGIN
              ELSE $m$format('no company is named %s in public.companies', quote_literal(d.company_name))$m$ END)
         INTO v_temp, v_n
         USING bulk_create_users.csv, NOT v_dry, v_gen AND NOT v_dry, v_company, v_conflict, v_pcols;
+    -- (each chunk reads its range of k through this index; built once the table is filled, it
+    -- costs a fifth of what maintaining it row by row during the fill does)
+    CREATE UNIQUE INDEX ON pg_temp.auth_sync_import (k);
 
     -- 2. phones: another user's, or twice in the file
     IF EXISTS (SELECT FROM pg_temp.auth_sync_import t WHERE t.phone IS NOT NULL AND t.status IN ('created', 'updated')) THEN
@@ -347,11 +357,12 @@ BEGIN
                 BEGIN
                     PERFORM auth_sync._import_write(v_lo, v_lo + v_chunk - 1);
                 EXCEPTION WHEN OTHERS THEN
-                    FOR v_i IN SELECT t.i FROM pg_temp.auth_sync_import t
-                                WHERE t.i BETWEEN v_lo AND v_lo + v_chunk - 1 AND t.status IN ('created', 'updated')
-                                ORDER BY t.i LOOP
+                    -- (in file order: of two rows that clash, the later line fails)
+                    FOR v_i, v_k IN SELECT t.i, t.k FROM pg_temp.auth_sync_import t
+                                     WHERE t.k BETWEEN v_lo AND v_lo + v_chunk - 1 AND t.status IN ('created', 'updated')
+                                     ORDER BY t.i LOOP
                         BEGIN
-                            PERFORM auth_sync._import_write(v_i, v_i);
+                            PERFORM auth_sync._import_write(v_k, v_k);
                         EXCEPTION WHEN OTHERS THEN
                             GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_msg = MESSAGE_TEXT,
                                                     v_constr = CONSTRAINT_NAME;
@@ -377,13 +388,18 @@ BEGIN
             -- stood aside with the profile triggers; sql/employees.sql)
             -- (only when an unlinked employee has one of their emails: the common case, nobody
             -- is waiting, costs one probe of the employee table instead of a join of every user)
-            IF NOT (v_atomic AND cardinality(v_fail_i) > 0) AND EXISTS (SELECT FROM auth_sync.linked_tables)
-               AND (to_regproc('auth_sync.generated_employee_pending') IS NULL
-                    OR auth_sync.generated_employee_pending(
-                           (SELECT array_agg(t.email) FROM pg_temp.auth_sync_import t WHERE t.status = 'created'))) THEN
-                PERFORM auth_sync._link_new_users(
-                    (SELECT array_agg(t.user_id) FROM pg_temp.auth_sync_import t
-                      WHERE t.status = 'created' AND NOT t.i = ANY (v_fail_i)));
+            IF NOT (v_atomic AND cardinality(v_fail_i) > 0) AND EXISTS (SELECT FROM auth_sync.linked_tables) THEN
+                v_link := true;
+                -- (generated by register_linked_table; called dynamically, as it may not exist)
+                IF to_regprocedure('auth_sync.generated_employee_pending(text[])') IS NOT NULL THEN
+                    EXECUTE 'SELECT auth_sync.generated_employee_pending($1)' INTO v_link
+                        USING (SELECT array_agg(t.email) FROM pg_temp.auth_sync_import t WHERE t.status = 'created');
+                END IF;
+                IF v_link THEN
+                    PERFORM auth_sync._link_new_users(
+                        (SELECT array_agg(t.user_id) FROM pg_temp.auth_sync_import t
+                          WHERE t.status = 'created' AND NOT t.i = ANY (v_fail_i)));
+                END IF;
             END IF;
             IF v_atomic AND cardinality(v_fail_i) > 0 THEN
                 RAISE EXCEPTION USING ERRCODE = 'AS001', MESSAGE = 'auth_sync: atomic import rolled back';
@@ -435,16 +451,25 @@ BEGIN
         PERFORM auth_sync._report_progress(NULL);
     END IF;
 
-    RETURN QUERY
-        SELECT t.line_number, t.email,
-               CASE WHEN t.status IN ('created', 'updated', 'skipped', 'would_update', 'would_skip') THEN t.user_id END,
-               t.status, t.error_code, t.message,
-               CASE WHEN t.status = 'created' THEN tp.pw END,
-               v_batch
-          FROM pg_temp.auth_sync_import t
-          -- (a join: a subscript into the array variable per row would walk it from the start)
-          LEFT JOIN unnest(v_temp) WITH ORDINALITY AS tp(pw, i) ON tp.i = t.i
-         ORDER BY t.i;
+    IF v_temp IS NULL THEN  -- (no generated passwords)
+        RETURN QUERY
+            SELECT t.line_number, t.email,
+                   CASE WHEN t.status IN ('created', 'updated', 'skipped', 'would_update', 'would_skip') THEN t.user_id END,
+                   t.status, t.error_code, t.message, NULL::text, v_batch
+              FROM pg_temp.auth_sync_import t
+             ORDER BY t.i;
+    ELSE
+        RETURN QUERY
+            SELECT t.line_number, t.email,
+                   CASE WHEN t.status IN ('created', 'updated', 'skipped', 'would_update', 'would_skip') THEN t.user_id END,
+                   t.status, t.error_code, t.message,
+                   CASE WHEN t.status = 'created' THEN tp.pw END,
+                   v_batch
+              FROM pg_temp.auth_sync_import t
+              -- (a join: a subscript into the array variable per row would walk it from the start)
+              LEFT JOIN unnest(v_temp) WITH ORDINALITY AS tp(pw, i) ON tp.i = t.i
+             ORDER BY t.i;
+    END IF;
     DROP TABLE pg_temp.auth_sync_import;
 END
 $$;
