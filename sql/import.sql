@@ -273,7 +273,7 @@ BEGIN
                               WHERE p.error_code IS NULL AND p.user_id IS NOT NULL AND u.id = p.user_id::uuid) AS idt ON true
           LEFT JOIN LATERAL (%s) AS c ON true
     ), d AS (
-        SELECT x.*, coalesce(x.existing_id, x.user_id::uuid, gen_random_uuid()) AS uid,
+        SELECT x.*, coalesce(x.existing_id, x.user_id::uuid, x.new_id) AS uid,
                CASE WHEN x.error_code IS NOT NULL THEN x.error_code
                     WHEN x.company_name IS NOT NULL AND x.company_id IS NULL THEN 'unknown_company'
                     WHEN x.existing_id IS NULL AND NOT x.id_taken THEN NULL

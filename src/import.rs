@@ -53,6 +53,7 @@ type PreparedRow = (
     Option<JsonB>,
     Option<String>,
     Option<String>,
+    pgrx::Uuid,
 );
 
 /// Parses and validates a CSV of users and hashes their passwords (when `hash_passwords`);
@@ -85,6 +86,7 @@ fn _import_prepare(
         name!(extra, Option<JsonB>),
         name!(error_code, Option<String>),
         name!(message, Option<String>),
+        name!(new_id, pgrx::Uuid),
     ),
 > {
     let limits = ImportLimits {
@@ -123,11 +125,17 @@ fn _import_prepare(
     }
     drop(plain);
 
+    // an id for each row, used when the user is new and the file gives none (one request to the
+    // OS CSPRNG for all of them: gen_random_uuid() per row costs a request each)
+    let ids = import::random_uuids(rows.len()).unwrap_or_else(|e| {
+        random_error(import::PasswordError::Random(e.to_string()))
+    });
     let out: Vec<PreparedRow> = rows
         .into_iter()
         .zip(temp)
+        .zip(ids)
         .enumerate()
-        .map(|(k, (row, temp_password))| {
+        .map(|(k, ((row, temp_password), new_id))| {
             let has_password = has_plain[k] || row.password_hash.is_some();
             let (error_code, message) = match row.error {
                 Some(e) => (Some(e.code.to_string()), Some(e.message)),
@@ -156,6 +164,7 @@ fn _import_prepare(
                 json_object(extra),
                 error_code,
                 message,
+                pgrx::Uuid::from_bytes(new_id),
             )
         })
         .collect();

@@ -7,12 +7,14 @@
 
 pub mod csv;
 pub mod email;
+pub mod ids;
 pub mod password;
 pub mod timestamp;
 pub mod validate;
 
 pub use self::csv::{parse_csv, FileError, ImportLimits, ParsedFile, RawRecord};
 pub use self::email::normalize_email;
+pub use self::ids::random_uuids;
 pub use self::password::{
     generate_password, hash_all, hash_bcrypt, hash_shape_ok, try_generate_password, verify_bcrypt,
     PasswordError,
