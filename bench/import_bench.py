@@ -302,9 +302,13 @@ if not args.only_b:
     print(f"    (for reference, the floor inserting in id order, as bulk_create_users does: {min(sorted_t):.2f} s, "
           f"ratio {bulk_best / min(sorted_t):.2f})")
 if not args.only_a and not args.only_b:
+    floor_rate = args.users / min(floor_t)
     print(f"    8-thread client, local socket:    {rate_sock:8.0f} users/s  -> bulk is {bulk_rate / rate_sock:.1f}x faster (target >= 5)")
     print(f"    8-thread client, 10 ms round trip: {rate_proxy:7.0f} users/s  -> bulk (one call through the same proxy: "
           f"{t_bulk_proxy:.2f} s) is {(args.users / t_bulk_proxy) / rate_proxy:.1f}x faster (target >= 25)")
+    print(f"    (the floor itself, best run, against the same clients: {floor_rate / rate_sock:.1f}x and "
+          f"{floor_rate / rate_proxy:.1f}x; the client targets need bulk_create_users at "
+          f"{args.users / (5 * rate_sock) / min(floor_t):.2f}x and {args.users / (25 * rate_proxy) / min(floor_t):.2f}x the floor)")
 if not args.only_a:
     print("(b) 2000 plaintext passwords, bcrypt cost 10:")
     print(f"    bulk_create_users (hashing on {os.cpu_count()} threads): {t_plain_bulk:.2f} s (a sample verifies with crypt(): {ok == 1})")
