@@ -451,25 +451,17 @@ BEGIN
         PERFORM auth_sync._report_progress(NULL);
     END IF;
 
-    IF v_temp IS NULL THEN  -- (no generated passwords)
-        RETURN QUERY
-            SELECT t.line_number, t.email,
-                   CASE WHEN t.status IN ('created', 'updated', 'skipped', 'would_update', 'would_skip') THEN t.user_id END,
-                   t.status, t.error_code, t.message, NULL::text, v_batch
-              FROM pg_temp.auth_sync_import t
-             ORDER BY t.i;
-    ELSE
-        RETURN QUERY
-            SELECT t.line_number, t.email,
-                   CASE WHEN t.status IN ('created', 'updated', 'skipped', 'would_update', 'would_skip') THEN t.user_id END,
-                   t.status, t.error_code, t.message,
-                   CASE WHEN t.status = 'created' THEN tp.pw END,
-                   v_batch
-              FROM pg_temp.auth_sync_import t
-              -- (a join: a subscript into the array variable per row would walk it from the start)
-              LEFT JOIN unnest(v_temp) WITH ORDINALITY AS tp(pw, i) ON tp.i = t.i
-             ORDER BY t.i;
-    END IF;
+    RETURN QUERY
+        SELECT t.line_number, t.email,
+               CASE WHEN t.status IN ('created', 'updated', 'skipped', 'would_update', 'would_skip') THEN t.user_id END,
+               t.status, t.error_code, t.message,
+               CASE WHEN t.status = 'created' THEN tp.pw END,
+               v_batch
+          FROM pg_temp.auth_sync_import t
+          -- (a join: a subscript into the array variable per row would walk it from the start;
+          -- without generated passwords v_temp is NULL and the join is empty)
+          LEFT JOIN unnest(v_temp) WITH ORDINALITY AS tp(pw, i) ON tp.i = t.i
+         ORDER BY t.i;
     DROP TABLE pg_temp.auth_sync_import;
 END
 $$;
