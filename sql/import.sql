@@ -233,6 +233,7 @@ DECLARE
     v_i         int;
     v_k         int;
     v_link      boolean;
+    v_sql       text;
     v_state     text;
     v_msg       text;
     v_constr    text;
@@ -257,23 +258,41 @@ BEGIN
     --    same pass: the company by name (case-insensitively), an existing user with the email
     --    (case-insensitively) or the id, the status of each row, and where each file column goes
     PERFORM auth_sync._import_create_temp();
-    EXECUTE format($q$
-    WITH p AS (
-        SELECT * FROM auth_sync._import_prepare($1, $2, $3)
-    ), x AS (
-        SELECT p.*, e.id AS existing_id, coalesce(idt.taken, false) AS id_taken,
-               coalesce(p.company, $4) AS company_name, c.company_id
-          FROM p
-          LEFT JOIN LATERAL (SELECT u.id FROM auth.users u
-                              WHERE p.error_code IS NULL
-                                AND u.instance_id = '00000000-0000-0000-0000-000000000000'
-                                AND lower(u.email::text) = p.email AND NOT u.is_sso_user
-                              LIMIT 1) AS e ON true
-          LEFT JOIN LATERAL (SELECT true AS taken FROM auth.users u
-                              WHERE p.error_code IS NULL AND p.user_id IS NOT NULL AND u.id = p.user_id::uuid) AS idt ON true
-          LEFT JOIN LATERAL (%s) AS c ON true
-    ), d AS (
-        SELECT x.*, coalesce(x.existing_id, x.user_id::uuid, x.new_id) AS uid,
+    -- (p: the file's rows, read from _import_prepare, or from a CTE over it when the generated
+    -- passwords are wanted; x: with what exists; d: with the row's user id and error code)
+    v_sql := format($q$
+    INSERT INTO pg_temp.auth_sync_import
+           (i, k, line_number, email, user_id, password_hash, has_password, phone,
+            email_confirmed, created_at, user_metadata, app_metadata, profile_values,
+            status, error_code, message)
+    SELECT d.i, row_number() OVER (ORDER BY d.uid), d.line_number, d.email, d.uid,
+           d.password_hash, d.has_password, d.phone,
+           d.email_confirmed, d.created_at::timestamptz,
+           -- the file's other columns (and role, when no profile table has it) into the metadata
+           coalesce(d.user_metadata, '{}')
+           || CASE WHEN d.extra IS NULL THEN '{}'
+                   ELSE coalesce((SELECT jsonb_object_agg(k, v) FROM jsonb_each(d.extra) AS kv(k, v) WHERE NOT k = ANY ($6)), '{}') END
+           || CASE WHEN d.role IS NOT NULL AND NOT 'role' = ANY ($6) THEN jsonb_build_object('role', d.role) ELSE '{}' END,
+           coalesce(d.app_metadata, '{}'),
+           CASE WHEN d.extra IS NULL THEN '{}'
+                ELSE coalesce((SELECT jsonb_object_agg(k, v) FROM jsonb_each(d.extra) AS kv(k, v) WHERE k = ANY ($6)), '{}') END
+           || CASE WHEN d.role IS NOT NULL AND 'role' = ANY ($6) THEN jsonb_build_object('role', d.role) ELSE '{}' END
+           || CASE WHEN d.company_id IS NOT NULL AND 'company_id' = ANY ($6) THEN jsonb_build_object('company_id', d.company_id) ELSE '{}' END,
+           CASE WHEN d.code IS NOT NULL THEN 'failed'
+                WHEN d.existing_id IS NULL AND NOT d.id_taken THEN 'created'
+                WHEN $5 = 'skip' THEN 'skipped'
+                ELSE 'updated' END,
+           d.code,
+           CASE WHEN d.error_code IS NOT NULL THEN d.message
+                WHEN d.code = 'unknown_company' THEN %3$s
+                WHEN d.code = 'email_exists' THEN format('a user with email %%s already exists', d.email)
+                WHEN d.code = 'id_exists' AND d.existing_id IS NOT NULL THEN
+                     format('id %%s belongs to another user than email %%s', d.user_id, d.email)
+                WHEN d.code = 'id_exists' THEN format('a user with id %%s already exists', d.user_id)
+                WHEN d.existing_id IS NOT NULL OR d.id_taken THEN
+                     CASE $5 WHEN 'skip' THEN 'a user with this email or id already exists' END
+                END
+      FROM (SELECT x.*, coalesce(x.existing_id, x.user_id::uuid, x.new_id) AS uid,
                CASE WHEN x.error_code IS NOT NULL THEN x.error_code
                     WHEN x.company_name IS NOT NULL AND x.company_id IS NULL THEN 'unknown_company'
                     WHEN x.existing_id IS NULL AND NOT x.id_taken THEN NULL
@@ -282,50 +301,40 @@ BEGIN
                          AND (x.user_id IS NULL OR x.user_id::uuid = x.existing_id) THEN NULL
                     WHEN $5 = 'error' AND x.existing_id IS NOT NULL THEN 'email_exists'
                     ELSE 'id_exists' END AS code
-          FROM x
-    ), ins AS (
-        INSERT INTO pg_temp.auth_sync_import
-               (i, k, line_number, email, user_id, password_hash, has_password, phone,
-                email_confirmed, created_at, user_metadata, app_metadata, profile_values,
-                status, error_code, message)
-        SELECT d.i, row_number() OVER (ORDER BY d.uid), d.line_number, d.email, d.uid,
-               d.password_hash, d.has_password, d.phone,
-               d.email_confirmed, d.created_at::timestamptz,
-               -- the file's other columns (and role, when no profile table has it) into the metadata
-               coalesce(d.user_metadata, '{}')
-               || CASE WHEN d.extra IS NULL THEN '{}'
-                       ELSE coalesce((SELECT jsonb_object_agg(k, v) FROM jsonb_each(d.extra) AS kv(k, v) WHERE NOT k = ANY ($6)), '{}') END
-               || CASE WHEN d.role IS NOT NULL AND NOT 'role' = ANY ($6) THEN jsonb_build_object('role', d.role) ELSE '{}' END,
-               coalesce(d.app_metadata, '{}'),
-               CASE WHEN d.extra IS NULL THEN '{}'
-                    ELSE coalesce((SELECT jsonb_object_agg(k, v) FROM jsonb_each(d.extra) AS kv(k, v) WHERE k = ANY ($6)), '{}') END
-               || CASE WHEN d.role IS NOT NULL AND 'role' = ANY ($6) THEN jsonb_build_object('role', d.role) ELSE '{}' END
-               || CASE WHEN d.company_id IS NOT NULL AND 'company_id' = ANY ($6) THEN jsonb_build_object('company_id', d.company_id) ELSE '{}' END,
-               CASE WHEN d.code IS NOT NULL THEN 'failed'
-                    WHEN d.existing_id IS NULL AND NOT d.id_taken THEN 'created'
-                    WHEN $5 = 'skip' THEN 'skipped'
-                    ELSE 'updated' END,
-               d.code,
-               CASE WHEN d.error_code IS NOT NULL THEN d.message
-                    WHEN d.code = 'unknown_company' THEN %s
-                    WHEN d.code = 'email_exists' THEN format('a user with email %%s already exists', d.email)
-                    WHEN d.code = 'id_exists' AND d.existing_id IS NOT NULL THEN
-                         format('id %%s belongs to another user than email %%s', d.user_id, d.email)
-                    WHEN d.code = 'id_exists' THEN format('a user with id %%s already exists', d.user_id)
-                    WHEN d.existing_id IS NOT NULL OR d.id_taken THEN
-                         CASE $5 WHEN 'skip' THEN 'a user with this email or id already exists' END
-                    END
-          FROM d
-    )
-    SELECT array_agg(p.temp_password ORDER BY p.i) FILTER (WHERE $3), count(*) FROM p$q$,
+          FROM (
+                SELECT p.*, e.id AS existing_id, coalesce(idt.taken, false) AS id_taken,
+                       coalesce(p.company, $4) AS company_name, c.company_id
+                  FROM %1$s AS p
+                  LEFT JOIN LATERAL (SELECT u.id FROM auth.users u
+                                      WHERE p.error_code IS NULL
+                                        AND u.instance_id = '00000000-0000-0000-0000-000000000000'
+                                        AND lower(u.email::text) = p.email AND NOT u.is_sso_user
+                                      LIMIT 1) AS e ON true
+                  LEFT JOIN LATERAL (SELECT true AS taken FROM auth.users u
+                                      WHERE p.error_code IS NULL AND p.user_id IS NOT NULL AND u.id = p.user_id::uuid) AS idt ON true
+                  LEFT JOIN LATERAL (%2$s) AS c ON true
+                ) AS x
+           ) AS d$q$,
+        CASE WHEN v_gen AND NOT v_dry THEN 'p' ELSE 'auth_sync._import_prepare($1, $2, $3)' END,
         CASE WHEN to_regclass('public.companies') IS NULL
              THEN 'SELECT NULL::uuid AS company_id'
              ELSE 'SELECT co.id AS company_id FROM public.companies co WHERE lower(co.name) = lower(coalesce(p.company, $4)) LIMIT 1' END,
         CASE WHEN to_regclass('public.companies') IS NULL
              THEN $m$format('company %s: there is no public.companies table', quote_literal(d.company_name))$m$
-             ELSE $m$format('no company is named %s in public.companies', quote_literal(d.company_name))$m$ END)
-        INTO v_temp, v_n
-        USING bulk_create_users.csv, NOT v_dry, v_gen AND NOT v_dry, v_company, v_conflict, v_pcols;
+             ELSE $m$format('no company is named %s in public.companies', quote_literal(d.company_name))$m$ END);
+    IF v_gen AND NOT v_dry THEN
+        -- the generated passwords come back from the same call of _import_prepare (they are never
+        -- written to the temp table)
+        EXECUTE 'WITH p AS (SELECT * FROM auth_sync._import_prepare($1, $2, $3)), ins AS (' || v_sql || ')
+                 SELECT array_agg(p.temp_password ORDER BY p.i), count(*) FROM p'
+            INTO v_temp, v_n
+            USING bulk_create_users.csv, NOT v_dry, v_gen AND NOT v_dry, v_company, v_conflict, v_pcols;
+    ELSE
+        -- (straight from the function: no copy of its rows in a CTE)
+        EXECUTE v_sql
+            USING bulk_create_users.csv, NOT v_dry, v_gen AND NOT v_dry, v_company, v_conflict, v_pcols;
+        GET DIAGNOSTICS v_n = ROW_COUNT;
+    END IF;
     -- (each chunk reads its range of k through this index; built once the table is filled, it
     -- costs a fifth of what maintaining it row by row during the fill does)
     CREATE UNIQUE INDEX ON pg_temp.auth_sync_import (k);
