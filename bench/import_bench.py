@@ -283,11 +283,16 @@ with connect() as conn:
         rate_proxy = len(sample) / t_proxy
         print(f"8-thread client through a 10 ms round-trip proxy: {len(sample)} users in {t_proxy:.1f} s ({errs} errors)",
               flush=True)
-        # bulk_create_users through the same proxy (one call)
-        reset(cur)
-        with psycopg.connect(proxied, autocommit=True) as pc:
-            t_bulk_proxy, _ = timed(lambda: pc.execute(
-                "SELECT count(*) FROM auth_sync.bulk_create_users(%s)", (csv,)).fetchone())
+        # bulk_create_users through the same proxy (one call; best of 3, as in (a))
+        proxied_t = []
+        for _ in range(3):
+            reset(cur)
+            with psycopg.connect(proxied, autocommit=True) as pc:
+                t, _ = timed(lambda: pc.execute(
+                    "SELECT count(*) FROM auth_sync.bulk_create_users(%s)", (csv,)).fetchone())
+            proxied_t.append(t)
+        t_bulk_proxy = min(proxied_t)
+        print(f"bulk_create_users through the proxy: {[round(x, 2) for x in proxied_t]} s", flush=True)
 
 print()
 print(f"auth_sync bulk_create_users benchmark ({os.cpu_count()} cores, release build)")
@@ -304,7 +309,7 @@ if not args.only_b:
 if not args.only_a and not args.only_b:
     floor_rate = args.users / min(floor_t)
     print(f"    8-thread client, local socket:    {rate_sock:8.0f} users/s  -> bulk is {bulk_rate / rate_sock:.1f}x faster (target >= 5)")
-    print(f"    8-thread client, 10 ms round trip: {rate_proxy:7.0f} users/s  -> bulk (one call through the same proxy: "
+    print(f"    8-thread client, 10 ms round trip: {rate_proxy:7.0f} users/s  -> bulk (one call through the same proxy, best of 3: "
           f"{t_bulk_proxy:.2f} s) is {(args.users / t_bulk_proxy) / rate_proxy:.1f}x faster (target >= 25)")
     print(f"    (the floor itself, best run, against the same clients: {floor_rate / rate_sock:.1f}x and "
           f"{floor_rate / rate_proxy:.1f}x; the client targets need bulk_create_users at "
