@@ -63,7 +63,7 @@ BEGIN
         created_at      timestamptz,
         user_metadata   jsonb NOT NULL,
         app_metadata    jsonb NOT NULL,
-        profile_values  jsonb NOT NULL DEFAULT '{}',
+        profile_values  jsonb,  -- (NULL: none; most files set no profile column)
         status          text,
         error_code      text,
         message         text
@@ -91,7 +91,7 @@ BEGIN
     -- the profile columns the file sets in this chunk (one pass over the chunk)
     SELECT coalesce(array_agg(DISTINCT pk.key), '{}') INTO v_keys
       FROM pg_temp.auth_sync_import t, jsonb_object_keys(t.profile_values) AS pk(key)
-     WHERE t.k BETWEEN p_lo AND p_hi AND t.status IN ('created', 'updated');
+     WHERE t.k BETWEEN p_lo AND p_hi AND t.status IN ('created', 'updated') AND t.profile_values IS NOT NULL;
     FOR s IN SELECT p.* FROM auth_sync._profile_tables() AS tt, auth_sync._profile_sql(tt) AS p LOOP
         n := n + 1;
         -- the file's columns for this table (a column both mapped and in the file: the file wins)
@@ -274,10 +274,11 @@ BEGIN
                    ELSE coalesce((SELECT jsonb_object_agg(k, v) FROM jsonb_each(d.extra) AS kv(k, v) WHERE NOT k = ANY ($6)), '{}') END
            || CASE WHEN d.role IS NOT NULL AND NOT 'role' = ANY ($6) THEN jsonb_build_object('role', d.role) ELSE '{}' END,
            coalesce(d.app_metadata, '{}'),
-           CASE WHEN d.extra IS NULL THEN '{}'
-                ELSE coalesce((SELECT jsonb_object_agg(k, v) FROM jsonb_each(d.extra) AS kv(k, v) WHERE k = ANY ($6)), '{}') END
-           || CASE WHEN d.role IS NOT NULL AND 'role' = ANY ($6) THEN jsonb_build_object('role', d.role) ELSE '{}' END
-           || CASE WHEN d.company_id IS NOT NULL AND 'company_id' = ANY ($6) THEN jsonb_build_object('company_id', d.company_id) ELSE '{}' END,
+           nullif(CASE WHEN d.extra IS NULL THEN '{}'
+                       ELSE coalesce((SELECT jsonb_object_agg(k, v) FROM jsonb_each(d.extra) AS kv(k, v) WHERE k = ANY ($6)), '{}') END
+                  || CASE WHEN d.role IS NOT NULL AND 'role' = ANY ($6) THEN jsonb_build_object('role', d.role) ELSE '{}' END
+                  || CASE WHEN d.company_id IS NOT NULL AND 'company_id' = ANY ($6) THEN jsonb_build_object('company_id', d.company_id) ELSE '{}' END,
+                  '{}'),
            CASE WHEN d.code IS NOT NULL THEN 'failed'
                 WHEN d.existing_id IS NULL AND NOT d.id_taken THEN 'created'
                 WHEN $5 = 'skip' THEN 'skipped'
