@@ -6,6 +6,7 @@
 //! input data.
 
 pub mod csv;
+pub mod eks;
 pub mod email;
 pub mod ids;
 pub mod password;
