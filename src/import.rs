@@ -127,9 +127,8 @@ fn _import_prepare(
 
     // an id for each row, used when the user is new and the file gives none (one request to the
     // OS CSPRNG for all of them: gen_random_uuid() per row costs a request each)
-    let ids = import::random_uuids(rows.len()).unwrap_or_else(|e| {
-        random_error(import::PasswordError::Random(e.to_string()))
-    });
+    let ids = import::random_uuids(rows.len())
+        .unwrap_or_else(|e| random_error(import::PasswordError::Random(e.to_string())));
     let out: Vec<PreparedRow> = rows
         .into_iter()
         .zip(temp)

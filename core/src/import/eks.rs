@@ -196,12 +196,22 @@ fn bcrypt_raw2(cost: u32, salts: [&[u8; 16]; 2], keys: [&[u8]; 2]) -> [[u8; 24];
     let mut c = [[0u32; 6]; 2];
     for k in 0..2 {
         for (i, w) in c[k].iter_mut().enumerate() {
-            *w = u32::from_be_bytes([magic[4 * i], magic[4 * i + 1], magic[4 * i + 2], magic[4 * i + 3]]);
+            *w = u32::from_be_bytes([
+                magic[4 * i],
+                magic[4 * i + 1],
+                magic[4 * i + 2],
+                magic[4 * i + 3],
+            ]);
         }
     }
     for _ in 0..64 {
         for i in (0..6).step_by(2) {
-            let (a, b) = encrypt2(&st[0], &st[1], (c[0][i], c[0][i + 1]), (c[1][i], c[1][i + 1]));
+            let (a, b) = encrypt2(
+                &st[0],
+                &st[1],
+                (c[0][i], c[0][i + 1]),
+                (c[1][i], c[1][i + 1]),
+            );
             (c[0][i], c[0][i + 1]) = a;
             (c[1][i], c[1][i + 1]) = b;
         }
@@ -253,8 +263,12 @@ pub fn hash_pair_with_salts(
     let k1 = keys[1].as_deref().unwrap_or(&[0]);
     let raw = bcrypt_raw2(cost, [&salts[0], &salts[1]], [k0, k1]);
     [
-        keys[0].as_ref().map(|_| format_2a(cost, &salts[0], &raw[0])),
-        keys[1].as_ref().map(|_| format_2a(cost, &salts[1], &raw[1])),
+        keys[0]
+            .as_ref()
+            .map(|_| format_2a(cost, &salts[0], &raw[0])),
+        keys[1]
+            .as_ref()
+            .map(|_| format_2a(cost, &salts[1], &raw[1])),
     ]
 }
 
@@ -287,7 +301,11 @@ mod tests {
     #[test]
     fn same_hashes_as_the_bcrypt_crate() {
         let passwords = [
-            "", "a", "password", "correct horse battery staple", "ünïcødé 🔑 pass",
+            "",
+            "a",
+            "password",
+            "correct horse battery staple",
+            "ünïcødé 🔑 pass",
             "exactly-seventy-one-bytes-exactly-seventy-one-bytes-exactly-seventy-o",
             "exactly-seventy-two-bytes-exactly-seventy-two-bytes-exactly-seventy-two",
         ];
@@ -297,8 +315,16 @@ mod tests {
                 n = n.wrapping_add(37);
                 let salts = [[n; 16], [n.wrapping_mul(7) ^ 0x5a; 16]];
                 let got = hash_pair_with_salts([a, b], 4, salts);
-                assert_eq!(got[0].as_deref(), Some(reference(a, 4, salts[0]).as_str()), "{a:?}");
-                assert_eq!(got[1].as_deref(), Some(reference(b, 4, salts[1]).as_str()), "{b:?}");
+                assert_eq!(
+                    got[0].as_deref(),
+                    Some(reference(a, 4, salts[0]).as_str()),
+                    "{a:?}"
+                );
+                assert_eq!(
+                    got[1].as_deref(),
+                    Some(reference(b, 4, salts[1]).as_str()),
+                    "{b:?}"
+                );
             }
         }
     }
@@ -321,8 +347,17 @@ mod tests {
         let long = "x".repeat(73);
         let got = hash_pair_with_salts([long.as_str(), "fine pw"], 4, [[1; 16], [2; 16]]);
         assert_eq!(got[0], None);
-        assert_eq!(got[1].as_deref(), Some(reference("fine pw", 4, [2; 16]).as_str()));
-        assert_eq!(hash_pair_with_salts(["a", "b"], 3, [[1; 16], [2; 16]]), [None, None]);
-        assert_eq!(hash_pair_with_salts(["a", "b"], 32, [[1; 16], [2; 16]]), [None, None]);
+        assert_eq!(
+            got[1].as_deref(),
+            Some(reference("fine pw", 4, [2; 16]).as_str())
+        );
+        assert_eq!(
+            hash_pair_with_salts(["a", "b"], 3, [[1; 16], [2; 16]]),
+            [None, None]
+        );
+        assert_eq!(
+            hash_pair_with_salts(["a", "b"], 32, [[1; 16], [2; 16]]),
+            [None, None]
+        );
     }
 }

@@ -129,7 +129,10 @@ fn check_bcrypt(hash: &str) -> Result<(), String> {
     }
     let rest = &b[7..];
     // (a test per byte, not a search of the alphabet: this runs for every row of an import)
-    if !rest.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'.' || c == b'/') {
+    if !rest
+        .iter()
+        .all(|&c| c.is_ascii_alphanumeric() || c == b'.' || c == b'/')
+    {
         return Err(
             "bcrypt hash: the salt and hash may only use the characters ./A-Za-z0-9".to_string(),
         );
