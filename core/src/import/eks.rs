@@ -10,6 +10,8 @@
 
 use base64::engine::general_purpose::{GeneralPurpose, NO_PAD};
 use base64::{alphabet, Engine as _};
+
+use super::password::{MAX_COST, MAX_PASSWORD_BYTES, MIN_COST};
 use std::sync::OnceLock;
 
 /// The Blowfish state: the P-array and the four S-boxes.
@@ -35,7 +37,7 @@ fn pi_words(n: usize) -> Vec<u32> {
         while term.iter().any(|&w| w != 0) {
             let mut t = term.clone();
             div_small(&mut t, 2 * k + 1);
-            if k % 2 == 0 {
+            if k.is_multiple_of(2) {
                 add(&mut sum, &t);
             } else {
                 sub(&mut sum, &t);
@@ -192,18 +194,14 @@ fn bcrypt_raw2(cost: u32, salts: [&[u8; 16]; 2], keys: [&[u8]; 2]) -> [[u8; 24];
         expand2(&mut st, keys, None);
         expand2(&mut st, [&salts[0][..], &salts[1][..]], None);
     }
-    let magic = b"OrpheanBeholderScryDoubt";
-    let mut c = [[0u32; 6]; 2];
-    for k in 0..2 {
-        for (i, w) in c[k].iter_mut().enumerate() {
-            *w = u32::from_be_bytes([
-                magic[4 * i],
-                magic[4 * i + 1],
-                magic[4 * i + 2],
-                magic[4 * i + 3],
-            ]);
-        }
+    let mut magic = [0u32; 6];
+    for (w, b) in magic
+        .iter_mut()
+        .zip(b"OrpheanBeholderScryDoubt".chunks_exact(4))
+    {
+        *w = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
     }
+    let mut c = [magic; 2];
     for _ in 0..64 {
         for i in (0..6).step_by(2) {
             let (a, b) = encrypt2(
@@ -216,24 +214,24 @@ fn bcrypt_raw2(cost: u32, salts: [&[u8; 16]; 2], keys: [&[u8]; 2]) -> [[u8; 24];
             (c[1][i], c[1][i + 1]) = b;
         }
     }
-    let mut out = [[0u8; 24]; 2];
-    for k in 0..2 {
-        for (i, w) in c[k].iter().enumerate() {
-            out[k][4 * i..4 * i + 4].copy_from_slice(&w.to_be_bytes());
+    c.map(|words| {
+        let mut out = [0u8; 24];
+        for (o, w) in out.chunks_exact_mut(4).zip(words) {
+            o.copy_from_slice(&w.to_be_bytes());
         }
-    }
-    out
+        out
+    })
 }
 
 /// bcrypt's key: the password's bytes and a NUL, cut to 72 bytes. `None` over 72 bytes.
 fn key_of(password: &str) -> Option<Vec<u8>> {
-    if password.len() > 72 {
+    if password.len() > MAX_PASSWORD_BYTES {
         return None;
     }
     let mut key = Vec::with_capacity(password.len() + 1);
     key.extend_from_slice(password.as_bytes());
     key.push(0);
-    key.truncate(72);
+    key.truncate(MAX_PASSWORD_BYTES);
     Some(key)
 }
 
@@ -254,7 +252,7 @@ pub fn hash_pair_with_salts(
     cost: u32,
     salts: [[u8; 16]; 2],
 ) -> [Option<String>; 2] {
-    if !(4..=31).contains(&cost) {
+    if !(MIN_COST..=MAX_COST).contains(&cost) {
         return [None, None];
     }
     let keys = passwords.map(key_of);
