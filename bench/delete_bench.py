@@ -1,21 +1,19 @@
 """bulk_delete_users benchmark driver (run by bench/delete.sh against a throwaway cluster)."""
 
-import argparse
 import threading
 import time
 
 import psycopg
 
-p = argparse.ArgumentParser()
-p.add_argument("--host", required=True)  # the socket directory
-p.add_argument("--port", type=int, required=True)
-p.add_argument("--dbname", required=True)
+import benchargs
+
+p = benchargs.parser()
 p.add_argument("--users", type=int, default=100_000)
 p.add_argument("--client-users", type=int, default=20_000)
 p.add_argument("--rows-per-table", type=int, default=3)
 args = p.parse_args()
 
-SOCK = f"host={args.host} port={args.port} dbname={args.dbname} user=postgres"
+SOCK = benchargs.socket_dsn(args)
 
 # Users as the Auth server writes them (with their identity and a session), their profiles (the
 # auth_sync trigger), and rows in the two owned tables of the example app.

@@ -1,21 +1,19 @@
 """Employee link benchmark driver (run by bench/employees.sh against a throwaway cluster)."""
 
-import argparse
 import statistics
 import time
 
 import psycopg
+
+import benchargs
 from psycopg.types.string import TextLoader
 
-p = argparse.ArgumentParser()
-p.add_argument("--host", required=True)  # the socket directory
-p.add_argument("--port", type=int, required=True)
-p.add_argument("--dbname", required=True)
+p = benchargs.parser()
 p.add_argument("--employees", type=int, default=100_000)
 p.add_argument("--runs", type=int, default=3)
 args = p.parse_args()
 
-SOCK = f"host={args.host} port={args.port} dbname={args.dbname} user=postgres"
+SOCK = benchargs.socket_dsn(args)
 N = args.employees
 DELETED = N // 10
 UNLINKED = N // 10

@@ -1,6 +1,5 @@
 """bulk_create_users benchmark driver (run by bench/import.sh against a throwaway cluster)."""
 
-import argparse
 import multiprocessing
 import os
 import socket
@@ -10,10 +9,9 @@ import time
 
 import psycopg
 
-p = argparse.ArgumentParser()
-p.add_argument("--host", required=True)  # the socket directory
-p.add_argument("--port", type=int, required=True)
-p.add_argument("--dbname", required=True)
+import benchargs
+
+p = benchargs.parser()
 p.add_argument("--users", type=int, default=100_000)
 p.add_argument("--client-users", type=int, default=20_000)
 p.add_argument("--proxy-users", type=int, default=4_000)
@@ -21,8 +19,7 @@ p.add_argument("--only-a", action="store_true", help="only the floor vs bulk_cre
 p.add_argument("--only-b", action="store_true", help="only the plaintext hashing comparison")
 args = p.parse_args()
 
-SOCK = f"host={args.host} port={args.port} dbname={args.dbname} user=postgres"
-TCP = f"host=127.0.0.1 port={args.port} dbname={args.dbname} user=postgres"
+SOCK = benchargs.socket_dsn(args)
 
 
 def connect(dsn=SOCK):
