@@ -5,6 +5,8 @@
 #   3. pg_regress            pgrx-tests/sql vs pgrx-tests/expected, fixture database
 #   4. pg_isolation_regress  pgrx-tests/isolation specs (concurrent sessions)
 #   5. migrations            migrations/ applied twice to a fresh fixture database
+#   6. security              attacks that must fail: pgrx-tests/security (pg_regress, then the
+#                            scripts in pgrx-tests/security/scripts, each against the same cluster)
 # A failing test in any layer makes the script exit non-zero. The last line is the total.
 # AUTH_SYNC_LAYERS="3 4" runs only those layers (for development; CI runs all).
 set -uo pipefail
@@ -150,6 +152,42 @@ if [ -z "$bad" ]; then p=$((p + 1)); echo "ok   verify_installation() all ok aft
 else f=$((f + 1)); echo "FAIL verify_installation(): $bad"; fi
 [ "${#migrations[@]}" -gt 0 ] || f=$((f + 1))
 record "migrations" "$p" "$f"
+fi
+
+# --- 6. security ---------------------------------------------------------------------------
+# Each test is an attack, written as the attacker would run it, and asserts its outcome (no role
+# became superuser, the attacker's code never ran as another role, the victim's row unchanged).
+# The database is what a deployment has: the fixture, then the migration pack.
+if want 6; then
+log "layer 6: security (pgrx-tests/security)"
+SW="${TESTROOT}/security"
+stage "${REPO_ROOT}/pgrx-tests/security" "$SW"
+psql_at "$CL" "$PORT" postgres -c "CREATE DATABASE auth_sync_security TEMPLATE fixture_template" >/dev/null
+for m in $(find "${REPO_ROOT}/migrations" -maxdepth 1 -name '*.sql' | sort); do
+    PGOPTIONS='-c client_min_messages=warning' psql_at "$CL" "$PORT" auth_sync_security -1 -f - <"$m" >/dev/null \
+        || die "migration $(basename "$m") failed on the security database"
+done
+psql_at "$CL" "$PORT" postgres -c "CREATE DATABASE auth_sync_security_template TEMPLATE auth_sync_security" >/dev/null
+run_suite "security (pg_regress)" "${PGXS_TEST}/regress/pg_regress" "$SW" auth_sync_security
+rm -rf "${REPO_ROOT}/pgrx-tests/security/results"; cp -r "${SW}/results" "${REPO_ROOT}/pgrx-tests/security/results" 2>/dev/null
+# The scripts (timing, memory, threads, server log): each prints "ok ..." / "FAIL ..." lines and
+# exits non-zero on a failure. They get the cluster's socket directory, port and a template
+# database holding the fixture and the migration pack.
+if compgen -G "${REPO_ROOT}/pgrx-tests/security/scripts/*.py" >/dev/null; then
+    [ -x "${TESTROOT}/venv/bin/python" ] || python3 -m venv "${TESTROOT}/venv" >/dev/null
+    "${TESTROOT}/venv/bin/pip" install --quiet --disable-pip-version-check 'psycopg[binary]' >/dev/null \
+        || die "pip install psycopg failed"
+    p=0; f=0
+    for s in "${REPO_ROOT}"/pgrx-tests/security/scripts/*.py; do
+        if "${TESTROOT}/venv/bin/python" "$s" --host "$CL" --port "$PORT" --template auth_sync_security_template \
+               --log "${CL}/postgres.log"; then
+            p=$((p + 1)); echo "ok   $(basename "$s")"
+        else
+            f=$((f + 1)); echo "FAIL $(basename "$s")"
+        fi
+    done
+    record "security (scripts)" "$p" "$f"
+fi
 fi
 
 echo
