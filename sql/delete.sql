@@ -59,23 +59,49 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    s record;
+    s     record;
+    v_sql text;
+    v_res jsonb;
 BEGIN
     FOR s IN SELECT * FROM auth_sync._removal_order(p_source) AS o ORDER BY o.pos LOOP
-        RETURN QUERY EXECUTE format(
-            'WITH k AS MATERIALIZED (SELECT k.id::%4$s AS id, k.ord FROM unnest($1::text[]) WITH ORDINALITY AS k(id, ord)),
-                  d AS (%5$s),
+        -- (counting reads as auth_sync; deleting runs as the table's owner)
+        v_sql := format(
+            'WITH k AS MATERIALIZED (SELECT k.id::%3$s AS id, k.ord FROM unnest($1::text[]) WITH ORDINALITY AS k(id, ord)),
+                  d AS (%4$s),
                   g AS (SELECT d.uid, count(*) AS n FROM d GROUP BY 1)
-             SELECT %2$L::text, array_agg(coalesce(g.n, 0) ORDER BY k.ord), sum(g.n)::bigint
+             SELECT jsonb_build_object(''c'', to_jsonb(array_agg(coalesce(g.n, 0) ORDER BY k.ord)), ''t'', sum(g.n)::bigint)
                FROM k LEFT JOIN g ON g.uid = k.id
              HAVING sum(g.n) > 0',
-            s.user_column, s.target::text, s.target,
+            s.user_column, s.target,
             CASE WHEN p_source = 'supabase' THEN 'uuid' ELSE 'text' END,
             format(CASE WHEN p_dry THEN 'SELECT t.%1$I AS uid FROM %2$s AS t JOIN k ON t.%1$I = k.id'
                         ELSE 'DELETE FROM %2$s AS t USING k WHERE t.%1$I = k.id RETURNING t.%1$I AS uid' END,
-                   s.user_column, s.target))
-        USING p_ids;
+                   s.user_column, s.target));
+        IF p_dry THEN
+            EXECUTE v_sql INTO v_res USING p_ids;
+        ELSE
+            v_res := auth_sync._as_owner(s.target, v_sql, p_ids);
+        END IF;
+        CONTINUE WHEN v_res IS NULL;
+        table_name := s.target::text;
+        counts := ARRAY(SELECT e::bigint FROM jsonb_array_elements_text(v_res -> 'c') AS e);
+        total := (v_res ->> 't')::bigint;
+        RETURN NEXT;
     END LOOP;
+END
+$$;
+
+-- Runs p_sql (whose $1 is the uuid[] p_ids) as the owner of auth table p_table, when the table
+-- exists (not every auth schema version has all of them).
+CREATE FUNCTION auth_sync._auth_write(p_table text, p_sql text, p_ids uuid[]) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF to_regclass(p_table) IS NULL THEN
+        RETURN NULL;
+    END IF;
+    RETURN auth_sync._as_owner(to_regclass(p_table), p_sql, p_ids);
 END
 $$;
 
@@ -83,31 +109,37 @@ $$;
 -- row stays with deleted_at set; email, phone and the pending changes become hashes of the user
 -- id and the value (so the address is free again and unreadable); password and tokens cleared;
 -- both metadata objects emptied; identities emptied and their provider ids hashed; sessions,
--- refresh tokens, MFA factors and one-time tokens removed.
+-- refresh tokens, MFA factors and one-time tokens removed. (The hash, auth_sync._obfuscated(), is
+-- written out in the statements: they run as the auth tables' owner, which does not call
+-- auth_sync's functions.)
 CREATE FUNCTION auth_sync._soft_delete_auth_users(p_ids uuid[]) RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    c_hash constant text := $h$translate(encode(sha256(convert_to(%s::text || %s, 'UTF8')), 'base64'), E'+/=\n', '-_')$h$;
 BEGIN
-    UPDATE auth.users u
-       SET email = auth_sync._obfuscated(u.id, coalesce(u.email, '')),
-           phone = left(auth_sync._obfuscated(u.id, coalesce(u.phone, '')), 15),
-           email_change = auth_sync._obfuscated(u.id, coalesce(u.email_change, '')),
-           phone_change = left(auth_sync._obfuscated(u.id, coalesce(u.phone_change, '')), 15),
-           encrypted_password = '',
-           confirmation_token = '', recovery_token = '', email_change_token_current = '',
-           email_change_token_new = '', phone_change_token = '',
-           raw_user_meta_data = '{}', raw_app_meta_data = '{}',
-           deleted_at = now(), updated_at = now()
-     WHERE u.id = ANY (p_ids);
-    UPDATE auth.identities i
-       SET identity_data = '{}',
-           provider_id = auth_sync._obfuscated(i.user_id, i.provider || ':' || i.provider_id),
-           updated_at = now()
-     WHERE i.user_id = ANY (p_ids);
+    PERFORM auth_sync._auth_write('auth.users', format(
+        $u$UPDATE auth.users u
+              SET email = %s, phone = left(%s, 15), email_change = %s, phone_change = left(%s, 15),
+                  encrypted_password = '',
+                  confirmation_token = '', recovery_token = '', email_change_token_current = '',
+                  email_change_token_new = '', phone_change_token = '',
+                  raw_user_meta_data = '{}', raw_app_meta_data = '{}',
+                  deleted_at = now(), updated_at = now()
+            WHERE u.id = ANY ($1)$u$,
+        format(c_hash, 'u.id', $e$coalesce(u.email, '')$e$), format(c_hash, 'u.id', $e$coalesce(u.phone, '')$e$),
+        format(c_hash, 'u.id', $e$coalesce(u.email_change, '')$e$), format(c_hash, 'u.id', $e$coalesce(u.phone_change, '')$e$)),
+        p_ids);
+    PERFORM auth_sync._auth_write('auth.identities', format(
+        $u$UPDATE auth.identities i
+              SET identity_data = '{}', provider_id = %s, updated_at = now()
+            WHERE i.user_id = ANY ($1)$u$,
+        format(c_hash, 'i.user_id', $e$(i.provider || ':' || i.provider_id)$e$)),
+        p_ids);
     PERFORM auth_sync._sign_out(p_ids);
-    DELETE FROM auth.mfa_factors f WHERE f.user_id = ANY (p_ids);
-    DELETE FROM auth.one_time_tokens o WHERE o.user_id = ANY (p_ids);
+    PERFORM auth_sync._auth_write('auth.mfa_factors', 'DELETE FROM auth.mfa_factors f WHERE f.user_id = ANY ($1)', p_ids);
+    PERFORM auth_sync._auth_write('auth.one_time_tokens', 'DELETE FROM auth.one_time_tokens o WHERE o.user_id = ANY ($1)', p_ids);
 END
 $$;
 
@@ -118,11 +150,29 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    DELETE FROM auth.refresh_tokens r WHERE r.user_id = ANY (p_ids::text[]);
+    PERFORM auth_sync._auth_write('auth.refresh_tokens',
+        'DELETE FROM auth.refresh_tokens r WHERE r.user_id = ANY ($1::text[])', p_ids);
     RETURN QUERY
-        WITH s AS (DELETE FROM auth.sessions s WHERE s.user_id = ANY (p_ids) RETURNING s.user_id)
-        SELECT s.user_id, count(*) FROM s GROUP BY 1;
+        SELECT (e ->> 0)::uuid, (e ->> 1)::bigint
+          FROM jsonb_array_elements(coalesce(auth_sync._auth_write('auth.sessions',
+                   'WITH s AS (DELETE FROM auth.sessions s WHERE s.user_id = ANY ($1) RETURNING s.user_id)
+                    SELECT jsonb_agg(jsonb_build_array(x.user_id, x.n)) FROM (SELECT s.user_id, count(*) AS n FROM s GROUP BY 1) AS x',
+                   p_ids), '[]')) AS e;
 END
+$$;
+
+-- Locks the auth users p_ids FOR UPDATE in id order, as the owner of auth.users (locking a row is
+-- a write privilege auth_sync_definer does not have); returns those that exist, in id order.
+CREATE FUNCTION auth_sync._lock_auth_users(p_ids uuid[]) RETURNS uuid[]
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(ARRAY(SELECT jsonb_array_elements_text(
+               auth_sync._as_owner('auth.users'::regclass,
+                   'SELECT jsonb_agg(l.id ORDER BY l.id)
+                      FROM (SELECT u.id FROM auth.users u JOIN unnest($1) AS k(id) ON u.id = k.id
+                             ORDER BY u.id FOR UPDATE OF u) AS l',
+                   coalesce(p_ids, '{}')))::uuid), '{}')
 $$;
 
 -- base64url (no padding) of sha256(id || value): the Auth server's obfuscation of a soft-deleted
@@ -163,11 +213,15 @@ BEGIN
             -- (the delete trigger stands aside: the rows it would look for are gone already)
             -- the users' identities and sessions set-based first: the cascade from auth.users then
             -- probes per user and finds nothing, which costs less than deleting per user
-            DELETE FROM auth.identities i USING unnest(p_ids) AS k(id) WHERE i.user_id = k.id;
-            DELETE FROM auth.sessions x USING unnest(p_ids) AS k(id) WHERE x.user_id = k.id;
-            PERFORM set_config('auth_sync.bulk_delete', 'on', true);
-            DELETE FROM auth.users u USING unnest(p_ids) AS k(id) WHERE u.id = k.id;
-            PERFORM set_config('auth_sync.bulk_delete', 'off', true);
+            -- (each as its table's owner)
+            PERFORM auth_sync._auth_write('auth.identities',
+                'DELETE FROM auth.identities i USING unnest($1) AS k(id) WHERE i.user_id = k.id', p_ids);
+            PERFORM auth_sync._auth_write('auth.sessions',
+                'DELETE FROM auth.sessions x USING unnest($1) AS k(id) WHERE x.user_id = k.id', p_ids);
+            PERFORM auth_sync._set_internal('auth_sync.bulk_delete', 'on');
+            PERFORM auth_sync._auth_write('auth.users',
+                'DELETE FROM auth.users u USING unnest($1) AS k(id) WHERE u.id = k.id', p_ids);
+            PERFORM auth_sync._set_internal('auth_sync.bulk_delete', 'off');
         END IF;
     END IF;
     -- one object per user from the counts, tables without rows left out (the counts array has
@@ -218,6 +272,7 @@ BEGIN
         RAISE EXCEPTION 'emails is required: an array of email addresses'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
+    PERFORM auth_sync._require_registered_rights(CASE WHEN v_dry THEN 'SELECT' ELSE 'SELECT, DELETE' END);
     PERFORM pg_advisory_xact_lock_shared(hashtext('auth_sync.sync_profiles'));
 
     -- each entry trimmed and lower-cased; the shape checked; repeats marked
@@ -240,10 +295,13 @@ BEGIN
         SELECT array_agg(u.id ORDER BY u.id), array_agg(v.at ORDER BY u.id) INTO v_ids, v_matched
           FROM auth.users u JOIN unnest(v_valid, v_valid_at) AS v(email, at) ON lower(u.email) = v.email;
     ELSE
-        SELECT array_agg(l.id ORDER BY l.id), array_agg(l.at ORDER BY l.id) INTO v_ids, v_matched
-          FROM (SELECT u.id, v.at FROM auth.users u
-                  JOIN unnest(v_valid, v_valid_at) AS v(email, at) ON lower(u.email) = v.email
-                 ORDER BY u.id FOR UPDATE OF u) AS l;
+        -- (locked by the owner of auth.users; those still there are the users)
+        v_ids := auth_sync._lock_auth_users(
+            ARRAY(SELECT u.id FROM auth.users u JOIN unnest(v_valid) AS v(email) ON lower(u.email) = v.email));
+        SELECT array_agg(u.id ORDER BY u.id), array_agg(v.at ORDER BY u.id) INTO v_ids, v_matched
+          FROM unnest(v_ids) AS l(id)
+          JOIN auth.users u ON u.id = l.id
+          JOIN unnest(v_valid, v_valid_at) AS v(email, at) ON lower(u.email) = v.email;
     END IF;
     -- (one row per user in the order of v_ids, then the totals)
     SELECT array_agg(d.removed ORDER BY d.ord) FILTER (WHERE d.user_id IS NOT NULL),
@@ -297,6 +355,7 @@ BEGIN
             USING ERRCODE = 'no_data_found',
                   HINT = 'The batch_id column of bulk_create_users() and auth_sync.import_batches name the batches.';
     END IF;
+    PERFORM auth_sync._require_registered_rights(CASE WHEN v_dry THEN 'SELECT' ELSE 'SELECT, DELETE' END);
     PERFORM pg_advisory_xact_lock_shared(hashtext('auth_sync.sync_profiles'));
     -- the users this batch created (not those it updated or skipped)
     SELECT array_agg(r.user_id ORDER BY r.line_number), array_agg(r.email ORDER BY r.line_number)
@@ -306,8 +365,7 @@ BEGIN
     IF v_dry THEN
         SELECT array_agg(u.id ORDER BY u.id) INTO v_ids FROM auth.users u WHERE u.id = ANY (v_created);
     ELSE
-        SELECT array_agg(l.id ORDER BY l.id) INTO v_ids
-          FROM (SELECT u.id FROM auth.users u WHERE u.id = ANY (v_created) ORDER BY u.id FOR UPDATE) AS l;
+        v_ids := nullif(auth_sync._lock_auth_users(v_created), '{}');
     END IF;
     SELECT array_agg(d.user_id) FILTER (WHERE d.user_id IS NOT NULL),
            array_agg(d.removed) FILTER (WHERE d.user_id IS NOT NULL),
@@ -345,12 +403,17 @@ DECLARE
     v_removed jsonb := '{}';
     v_state   text;
     v_msg     text;
+    v_ids     uuid[];
 BEGIN
     FOR s IN SELECT * FROM auth_sync._removal_order('supabase') AS o WHERE NOT o.cascades ORDER BY o.pos LOOP
         BEGIN
-            EXECUTE format('DELETE FROM %s AS t WHERE t.%I IN (SELECT g.id FROM auth_sync_deleted_users AS g)',
-                           s.target, s.user_column);
-            GET DIAGNOSTICS v_n = ROW_COUNT;
+            -- (as the table's owner, which cannot see this trigger's transition table: the ids go
+            -- as an array)
+            v_ids := coalesce(v_ids, (SELECT array_agg(g.id) FROM auth_sync_deleted_users AS g));
+            v_n := (auth_sync._as_owner(s.target,
+                        format('WITH d AS (DELETE FROM %s AS t WHERE t.%I = ANY ($1) RETURNING 1) SELECT to_jsonb(count(*)) FROM d',
+                               s.target, s.user_column),
+                        v_ids) #>> '{}')::bigint;
             IF v_n > 0 THEN
                 v_removed := v_removed || jsonb_build_object(s.target::text, v_n);
             END IF;
@@ -389,25 +452,49 @@ AS $$
                   p_user_column)
 $$;
 
--- Finds (p_dry) or removes the orphaned rows of every registered supabase table.
+-- Finds (p_dry) or removes the orphaned rows of every registered supabase table. (Finding reads
+-- as auth_sync, which may read auth.users; removing runs as the table's owner, by user id.)
 CREATE FUNCTION auth_sync._orphans(p_dry boolean)
 RETURNS TABLE (table_name text, user_id text, row_count bigint)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    s record;
+    s     record;
+    v_ids uuid[];
+    v_res jsonb;
 BEGIN
     FOR s IN SELECT * FROM auth_sync._removal_order('supabase') AS o ORDER BY o.pos LOOP
-        RETURN QUERY EXECUTE format(
-            CASE WHEN p_dry THEN
-                'SELECT %1$L::text, t.%2$I::text, count(*) FROM %3$s AS t WHERE %4$s GROUP BY 2 ORDER BY 2'
-            ELSE
-                'WITH d AS (DELETE FROM %3$s AS t WHERE %4$s RETURNING t.%2$I)
-                 SELECT %1$L::text, d.%2$I::text, count(*) FROM d GROUP BY 2 ORDER BY 2' END,
-            s.target::text, s.user_column, s.target, auth_sync._orphan_condition(s.user_column, s.kind));
+        IF p_dry THEN
+            RETURN QUERY EXECUTE format(
+                'SELECT %1$L::text, t.%2$I::text, count(*) FROM %3$s AS t WHERE %4$s GROUP BY 2 ORDER BY 2',
+                s.target::text, s.user_column, s.target, auth_sync._orphan_condition(s.user_column, s.kind));
+            CONTINUE;
+        END IF;
+        EXECUTE format('SELECT array_agg(DISTINCT t.%1$I) FROM %2$s AS t WHERE %3$s AND t.%1$I IS NOT NULL',
+                       s.user_column, s.target, auth_sync._orphan_condition(s.user_column, s.kind))
+            INTO v_ids;
+        v_res := auth_sync._as_owner(s.target, format(
+            'WITH d AS (DELETE FROM %1$s AS t WHERE t.%2$I = ANY ($1)%3$s RETURNING t.%2$I)
+             SELECT jsonb_agg(jsonb_build_array(x.u, x.n) ORDER BY x.u) FROM (SELECT d.%2$I::text AS u, count(*) AS n FROM d GROUP BY 1) AS x',
+            s.target, s.user_column, CASE WHEN s.kind = 'profile' THEN format(' OR t.%I IS NULL', s.user_column) ELSE '' END),
+            coalesce(v_ids, '{}'));
+        RETURN QUERY SELECT s.target::text, e ->> 0, (e ->> 1)::bigint
+                       FROM jsonb_array_elements(coalesce(v_res, '[]')) AS e;
     END LOOP;
 END
+$$;
+
+-- Refuses (42501) unless the caller could do p_privileges on every registered supabase table
+-- (p_profiles_only: every profile table) itself.
+CREATE FUNCTION auth_sync._require_registered_rights(p_privileges text, p_profiles_only boolean DEFAULT false)
+RETURNS void
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT auth_sync._require_table_rights(o.target, p_privileges)
+      FROM auth_sync._removal_order('supabase') AS o
+     WHERE NOT p_profiles_only OR o.kind = 'profile'
 $$;
 
 CREATE FUNCTION auth_sync.find_orphans()
@@ -415,6 +502,7 @@ RETURNS TABLE (table_name text, user_id text, row_count bigint)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+    SELECT auth_sync._require_registered_rights('SELECT');
     SELECT * FROM auth_sync._orphans(true)
 $$;
 COMMENT ON FUNCTION auth_sync.find_orphans() IS
@@ -429,6 +517,7 @@ DECLARE
     v_dry  boolean := coalesce(cleanup_orphans.dry_run, false);
     v_rows bigint;
 BEGIN
+    PERFORM auth_sync._require_registered_rights(CASE WHEN v_dry THEN 'SELECT' ELSE 'SELECT, DELETE' END);
     PERFORM pg_advisory_xact_lock(hashtext('auth_sync.sync_profiles'));
     RETURN QUERY SELECT * FROM auth_sync._orphans(v_dry);
     GET DIAGNOSTICS v_rows = ROW_COUNT;
@@ -473,17 +562,23 @@ BEGIN
         v_sel := format('SELECT t.ctid AS row_ctid, row_number() OVER (PARTITION BY t.%1$I ORDER BY %2$s) AS n
                            FROM %3$s AS t WHERE t.%1$I IS NOT NULL',
                         s.user_column, auth_sync._keep_order(s.target), s.target);
-        RETURN QUERY EXECUTE format(
-            CASE WHEN p_dry THEN
+        IF p_dry THEN
+            RETURN QUERY EXECUTE format(
                 'SELECT %1$L::text, t.%2$I::text, to_jsonb(t.*) FROM %3$s AS t
                   WHERE t.ctid = ANY (ARRAY(SELECT d.row_ctid FROM (%4$s) AS d WHERE d.n > 1))
-                  ORDER BY 2, 3::text'
-            ELSE
-                'WITH d AS (DELETE FROM %3$s AS t
-                             WHERE t.ctid = ANY (ARRAY(SELECT d.row_ctid FROM (%4$s) AS d WHERE d.n > 1))
-                            RETURNING t.%2$I::text AS uid, to_jsonb(t.*) AS row_data)
-                 SELECT %1$L::text, d.uid, d.row_data FROM d ORDER BY 2, 3::text' END,
-            s.target::text, s.user_column, s.target, v_sel);
+                  ORDER BY 2, 3::text',
+                s.target::text, s.user_column, s.target, v_sel);
+        ELSE
+            -- (the table's owner finds and removes them in one statement: no row moves between)
+            RETURN QUERY
+                SELECT s.target::text, e ->> 0, e -> 1
+                  FROM jsonb_array_elements(coalesce(auth_sync._as_owner(s.target, format(
+                    'WITH d AS (DELETE FROM %2$s AS t
+                                 WHERE t.ctid = ANY (ARRAY(SELECT d.row_ctid FROM (%3$s) AS d WHERE d.n > 1))
+                                RETURNING t.%1$I::text AS uid, to_jsonb(t.*) AS row_data)
+                     SELECT jsonb_agg(jsonb_build_array(d.uid, d.row_data) ORDER BY d.uid, d.row_data::text) FROM d',
+                    s.user_column, s.target, v_sel), 0), '[]')) AS e;
+        END IF;
     END LOOP;
 END
 $$;
@@ -493,6 +588,7 @@ RETURNS TABLE (table_name text, user_id text, row_count bigint)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+    SELECT auth_sync._require_registered_rights('SELECT', true);
     SELECT d.table_name, d.user_id, count(*) + 1
       FROM auth_sync._duplicates(true) AS d
      GROUP BY 1, 2
@@ -510,6 +606,7 @@ DECLARE
     v_dry  boolean := coalesce(fix_duplicates.dry_run, false);
     v_rows bigint;
 BEGIN
+    PERFORM auth_sync._require_registered_rights(CASE WHEN v_dry THEN 'SELECT' ELSE 'SELECT, DELETE' END, true);
     PERFORM pg_advisory_xact_lock(hashtext('auth_sync.sync_profiles'));
     RETURN QUERY SELECT d.table_name, d.user_id, CASE WHEN v_dry THEN 'would_remove' ELSE 'removed' END, d.row_data
                    FROM auth_sync._duplicates(v_dry) AS d;
@@ -536,6 +633,7 @@ DECLARE
     v_tables  text[];
     v_result  jsonb := '[]';
 BEGIN
+    PERFORM auth_sync._require_registered_rights(CASE WHEN v_dry THEN 'SELECT' ELSE 'SELECT, INSERT, UPDATE, DELETE' END);
     PERFORM pg_advisory_xact_lock(hashtext('auth_sync.sync_profiles'));
     SELECT coalesce(array_agg(o.target::text ORDER BY o.pos), '{}') INTO v_tables
       FROM auth_sync._removal_order('supabase') AS o;
@@ -627,7 +725,8 @@ BEGIN
         RETURN v_removed;
     END IF;
     PERFORM pg_advisory_xact_lock_shared(hashtext('auth_sync.sync_profiles'));
-    SELECT u.id INTO v_id FROM auth.users u WHERE u.id = v_sub::uuid AND u.deleted_at IS NULL FOR UPDATE;
+    PERFORM auth_sync._lock_auth_users(ARRAY[v_sub::uuid]);
+    SELECT u.id INTO v_id FROM auth.users u WHERE u.id = v_sub::uuid AND u.deleted_at IS NULL;
     IF v_id IS NULL THEN
         RAISE EXCEPTION 'delete_my_account(): the signed-in user no longer exists'
             USING ERRCODE = 'no_data_found';
@@ -660,19 +759,21 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Register it first: SELECT auth_sync.register_table(...).';
     END IF;
+    -- changing a table's security is its owner's: so must the caller be
+    PERFORM auth_sync._require_table_rights(m.target, NULL);
     -- a Supabase user's id is auth.uid(); an outside provider's is the JWT's sub (text)
     v_own := format('%I = (SELECT %s)', m.user_column,
                     CASE WHEN m.source = 'supabase' THEN 'auth.uid()' ELSE 'auth.jwt() ->> ''sub''' END);
-    EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', m.target);
+    PERFORM auth_sync._as_owner(m.target, format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', m.target), 0);
     FOREACH v_cmd IN ARRAY ARRAY['select', 'insert', 'update', 'delete'] LOOP
         IF EXISTS (SELECT FROM pg_policy p WHERE p.polrelid = m.target AND p.polname = 'auth_sync_' || v_cmd || '_own') THEN
-            EXECUTE format('DROP POLICY %I ON %s', 'auth_sync_' || v_cmd || '_own', m.target);
+            PERFORM auth_sync._as_owner(m.target, format('DROP POLICY %I ON %s', 'auth_sync_' || v_cmd || '_own', m.target), 0);
         END IF;
-        EXECUTE format('CREATE POLICY %I ON %s FOR %s TO authenticated %s',
+        PERFORM auth_sync._as_owner(m.target, format('CREATE POLICY %I ON %s FOR %s TO authenticated %s',
                        'auth_sync_' || v_cmd || '_own', m.target, upper(v_cmd),
                        CASE v_cmd WHEN 'insert' THEN format('WITH CHECK (%s)', v_own)
                                   WHEN 'update' THEN format('USING (%s) WITH CHECK (%s)', v_own, v_own)
-                                  ELSE format('USING (%s)', v_own) END);
+                                  ELSE format('USING (%s)', v_own) END), 0);
     END LOOP;
     PERFORM auth_sync._audit('enable_owner_policies', jsonb_build_object('target', m.target::text), '{}');
     RETURN QUERY

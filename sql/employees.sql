@@ -103,8 +103,8 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT jsonb_strip_nulls(jsonb_build_object(
-        'source', coalesce(nullif(pg_catalog.current_setting('auth_sync.source', true), ''), 'employee_update'),
-        'reason', nullif(pg_catalog.current_setting('auth_sync.reason', true), ''),
+        'source', coalesce(nullif(auth_sync._flag('auth_sync.source'), ''), 'employee_update'),
+        'reason', nullif(auth_sync._flag('auth_sync.reason'), ''),
         'db_user', auth_sync._caller()))
 $$;
 
@@ -122,12 +122,15 @@ $$;
 
 -- Bans the auth users of employees that went inactive: banned_until 'infinity' (what the Auth
 -- server reads as a permanent ban), their sessions and refresh tokens revoked, the ban they had
--- before remembered in employee_bans, one BAN row per user in the log.
+-- before remembered in employee_bans, one BAN row per user in the log. (auth.users is written by
+-- its owner.)
 CREATE FUNCTION auth_sync._ban_users(p_uids uuid[], p_keys bigint[], p_context jsonb,
                                      p_started timestamptz) RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    v_banned uuid[];
 BEGIN
     IF coalesce(cardinality(p_uids), 0) = 0 THEN
         RETURN;
@@ -138,12 +141,11 @@ BEGIN
       FROM unnest(p_uids, p_keys) AS x(uid, k)
       JOIN auth.users u ON u.id = x.uid
     ON CONFLICT (auth_user_id) DO NOTHING;
-    WITH b AS (
-        UPDATE auth.users u SET banned_until = 'infinity', updated_at = now()
-          FROM unnest(p_uids) AS x(uid)
-         WHERE u.id = x.uid
-        RETURNING u.id
-    ), sc AS MATERIALIZED (
+    v_banned := ARRAY(SELECT jsonb_array_elements_text(coalesce(auth_sync._auth_write('auth.users',
+        $q$WITH b AS (UPDATE auth.users u SET banned_until = 'infinity', updated_at = now()
+                        FROM unnest($1) AS x(uid) WHERE u.id = x.uid RETURNING u.id)
+           SELECT jsonb_agg(b.id) FROM b$q$, p_uids), '[]'))::uuid);
+    WITH sc AS MATERIALIZED (
         SELECT o.user_id, o.sessions AS n FROM auth_sync._sign_out(p_uids) AS o
     )
     INSERT INTO auth_sync.integration_sync_log
@@ -154,7 +156,7 @@ BEGIN
            CASE WHEN b.id IS NULL THEN format('auth user %s does not exist', x.uid) END,
            p_started, clock_timestamp()
       FROM unnest(p_uids, p_keys) AS x(uid, k)
-      LEFT JOIN b ON b.id = x.uid
+      LEFT JOIN unnest(v_banned) AS b(id) ON b.id = x.uid
       LEFT JOIN sc ON sc.user_id = x.uid;
 END
 $$;
@@ -167,6 +169,9 @@ CREATE FUNCTION auth_sync._unban_users(p_uids uuid[], p_keys bigint[], p_context
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    v_d jsonb;
+    v_u jsonb;
 BEGIN
     IF coalesce(cardinality(p_uids), 0) = 0 THEN
         RETURN;
@@ -174,14 +179,18 @@ BEGIN
     WITH d AS (
         DELETE FROM auth_sync.employee_bans b WHERE b.auth_user_id = ANY (p_uids)
         RETURNING b.auth_user_id, b.previous_banned_until
-    ), u AS (
-        UPDATE auth.users u
-           SET banned_until = CASE WHEN d.previous_banned_until > now() THEN d.previous_banned_until END,
-               updated_at = now()
-          FROM d
-         WHERE u.id = d.auth_user_id AND u.banned_until = 'infinity'
-        RETURNING u.id, u.banned_until
     )
+    SELECT coalesce(jsonb_agg(to_jsonb(d.*)), '[]') INTO v_d FROM d;
+    v_u := coalesce(auth_sync._as_owner('auth.users'::regclass,
+        $q$WITH d AS (SELECT * FROM jsonb_to_recordset($1) AS d(auth_user_id uuid, previous_banned_until timestamptz)),
+                u AS (UPDATE auth.users u
+                         SET banned_until = CASE WHEN d.previous_banned_until > now() THEN d.previous_banned_until END,
+                             updated_at = now()
+                        FROM d
+                       WHERE u.id = d.auth_user_id AND u.banned_until = 'infinity'
+                      RETURNING u.id, u.banned_until)
+           SELECT jsonb_agg(jsonb_build_object('id', u.id, 'banned_until', u.banned_until)) FROM u$q$,
+        v_d), '[]');
     INSERT INTO auth_sync.integration_sync_log
            (action, employee_id, auth_user_id, request_data, status, error_message, created_at, completed_at)
     SELECT 'UNBAN', x.k, x.uid,
@@ -193,8 +202,8 @@ BEGIN
                             WHEN u.banned_until IS NOT NULL THEN 'the app''s earlier ban is back' END)),
            'SUCCESS', NULL, p_started, clock_timestamp()
       FROM unnest(p_uids, p_keys) AS x(uid, k)
-      LEFT JOIN d ON d.auth_user_id = x.uid
-      LEFT JOIN u ON u.id = x.uid;
+      LEFT JOIN jsonb_to_recordset(v_d) AS d(auth_user_id uuid, previous_banned_until timestamptz) ON d.auth_user_id = x.uid
+      LEFT JOIN jsonb_to_recordset(v_u) AS u(id uuid, banned_until timestamptz) ON u.id = x.uid;
 END
 $$;
 
@@ -212,10 +221,15 @@ SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
 DECLARE
-    r         auth_sync.linked_tables;
-    v_emails  text[];
-    v_flag    text;
-    v_cand    text;
+    r          auth_sync.linked_tables;
+    v_emails   text[];
+    v_flag     text;
+    v_cand     text;
+    v_x        jsonb;
+    v_w        jsonb;
+    v_ban_uids uuid[];
+    v_ban_keys bigint[];
+    v_started  timestamptz := clock_timestamp();
 BEGIN
     SELECT * INTO r FROM auth_sync.linked_tables LIMIT 1;
     IF NOT FOUND THEN
@@ -276,59 +290,47 @@ BEGIN
         RETURN;
     END IF;
 
-    -- One statement: the links (w), the bans of the inactive employees among them (the ban they
-    -- had before remembered, banned_until 'infinity', sessions and refresh tokens revoked: what
-    -- _ban_users does for one), the log rows, and the report. The per-row trigger of the
-    -- employee table stands aside meanwhile.
-    v_flag := current_setting('auth_sync.linking', true);
-    PERFORM set_config('auth_sync.linking', 'on', true);
-    RETURN QUERY EXECUTE v_cand || format($q$,
-        w AS (
-            UPDATE %1$s AS t SET %2$I = x.uid
-              FROM x
-             WHERE t.%3$I = x.k AND x.msg IS NULL AND t.%2$I IS NULL
-            RETURNING t.%3$I::bigint AS k, t.%2$I AS uid, t.%4$I AS active, t.%5$I::text AS em
-        ), bi AS (
-            INSERT INTO auth_sync.employee_bans (auth_user_id, employee_id, previous_banned_until)
-            SELECT u.id, w.k, u.banned_until FROM w JOIN auth.users u ON u.id = w.uid WHERE NOT w.active
-            ON CONFLICT (auth_user_id) DO NOTHING
-        ), bu AS (
-            UPDATE auth.users u SET banned_until = 'infinity', updated_at = now()
-              FROM w
-             WHERE u.id = w.uid AND NOT w.active
-            RETURNING u.id
-        ), bs AS (
-            DELETE FROM auth.sessions s USING w WHERE s.user_id = w.uid AND NOT w.active RETURNING s.user_id
-        ), bt AS (
-            DELETE FROM auth.refresh_tokens rt USING w WHERE rt.user_id = w.uid::text AND NOT w.active RETURNING rt.user_id
-        ), g AS (
-            INSERT INTO auth_sync.integration_sync_log
-                   (action, employee_id, auth_user_id, request_data, status, error_message, created_at, completed_at)
-            SELECT 'LINK', w.k, w.uid, jsonb_build_object('source', $2, 'db_user', $3, 'email', w.em, 'is_active', w.active),
-                   'SUCCESS', NULL, $4, clock_timestamp()
-              FROM w
-            UNION ALL
-            SELECT 'LINK', x.k, x.uid, jsonb_build_object('source', $2, 'db_user', $3, 'email', x.em),
-                   'FAILED', x.msg, $4, clock_timestamp()
-              FROM x WHERE x.msg IS NOT NULL
-            UNION ALL
-            SELECT 'BAN', w.k, w.uid,
-                   jsonb_build_object('source', $2, 'db_user', $3, 'reason', 'linked to an inactive employee',
-                                      'banned_until', 'infinity', 'sessions_revoked', coalesce(sc.n, 0)),
-                   'SUCCESS', NULL, $4, clock_timestamp()
-              FROM w JOIN bu ON bu.id = w.uid
-              LEFT JOIN (SELECT bs.user_id, count(*) AS n FROM bs GROUP BY 1) AS sc ON sc.user_id = w.uid
-        )
+    -- The links (as the employee table's owner), then the bans of the inactive employees among
+    -- them (what _ban_users does for one: the ban they had before remembered, banned_until
+    -- 'infinity', sessions and refresh tokens revoked; auth.users written by its owner), the log
+    -- rows, and the report. The per-row trigger of the employee table stands aside meanwhile.
+    v_flag := auth_sync._flag('auth_sync.linking');
+    PERFORM auth_sync._set_internal('auth_sync.linking', 'on');
+    EXECUTE v_cand || $q$ SELECT coalesce(jsonb_agg(jsonb_build_object('k', x.k, 'em', x.em, 'uid', x.uid, 'msg', x.msg)), '[]') FROM x$q$
+        INTO v_x USING v_emails;
+    v_w := coalesce(auth_sync._as_owner(r.target, format($q$
+        WITH x AS (SELECT * FROM jsonb_to_recordset($1) AS x(k bigint, uid uuid, msg text)),
+             w AS (UPDATE %1$s AS t SET %2$I = x.uid
+                     FROM x
+                    WHERE t.%3$I = x.k AND x.msg IS NULL AND t.%2$I IS NULL
+                   RETURNING t.%3$I::bigint AS k, t.%2$I AS uid, t.%4$I AS active, t.%5$I::text AS em)
+        SELECT jsonb_agg(to_jsonb(w.*)) FROM w$q$,
+        r.target, r.auth_user_column, r.key_column, r.active_column, r.email_column), v_x), '[]');
+    SELECT coalesce(array_agg(w.uid ORDER BY w.k), '{}'), coalesce(array_agg(w.k ORDER BY w.k), '{}')
+      INTO v_ban_uids, v_ban_keys
+      FROM jsonb_to_recordset(v_w) AS w(k bigint, uid uuid, active boolean, em text) WHERE NOT w.active;
+    INSERT INTO auth_sync.integration_sync_log
+           (action, employee_id, auth_user_id, request_data, status, error_message, created_at, completed_at)
+    SELECT 'LINK', w.k, w.uid, jsonb_build_object('source', p_source, 'db_user', auth_sync._caller(), 'email', w.em, 'is_active', w.active),
+           'SUCCESS', NULL, v_started, clock_timestamp()
+      FROM jsonb_to_recordset(v_w) AS w(k bigint, uid uuid, active boolean, em text)
+    UNION ALL
+    SELECT 'LINK', x.k, x.uid, jsonb_build_object('source', p_source, 'db_user', auth_sync._caller(), 'email', x.em),
+           'FAILED', x.msg, v_started, clock_timestamp()
+      FROM jsonb_to_recordset(v_x) AS x(k bigint, em text, uid uuid, msg text) WHERE x.msg IS NOT NULL;
+    PERFORM auth_sync._ban_users(v_ban_uids, v_ban_keys,
+        jsonb_build_object('source', p_source, 'db_user', auth_sync._caller(), 'reason', 'linked to an inactive employee'),
+        v_started);
+    PERFORM auth_sync._set_internal('auth_sync.linking', coalesce(v_flag, ''));
+    RETURN QUERY
         SELECT x.k, x.em, x.uid,
                CASE WHEN x.msg IS NOT NULL THEN 'failed' WHEN w.k IS NULL THEN 'skipped' ELSE 'linked' END,
                CASE WHEN x.msg IS NOT NULL THEN x.msg
                     WHEN w.k IS NULL THEN 'linked or changed by another transaction meanwhile'
                     WHEN NOT w.active THEN 'the employee is inactive: the auth user is banned' END
-          FROM x LEFT JOIN w ON w.k = x.k
-         ORDER BY x.k$q$,
-        r.target, r.auth_user_column, r.key_column, r.active_column, r.email_column)
-        USING v_emails, p_source, auth_sync._caller(), clock_timestamp();
-    PERFORM set_config('auth_sync.linking', coalesce(v_flag, ''), true);
+          FROM jsonb_to_recordset(v_x) AS x(k bigint, em text, uid uuid, msg text)
+          LEFT JOIN jsonb_to_recordset(v_w) AS w(k bigint, uid uuid, active boolean, em text) ON w.k = x.k
+         ORDER BY x.k;
 END
 $$;
 
@@ -458,15 +460,19 @@ BEGIN
         END IF;
         SELECT u.email INTO v_prev FROM auth.users u WHERE u.id = v_uid;
         BEGIN
-            UPDATE auth.users u SET email = v_new, updated_at = now() WHERE u.id = v_uid;
+            PERFORM auth_sync._as_owner('auth.users'::regclass,
+                'UPDATE auth.users u SET email = $1 ->> ''email'', updated_at = now() WHERE u.id = ($1 ->> ''id'')::uuid',
+                jsonb_build_object('id', v_uid, 'email', v_new));
         EXCEPTION WHEN unique_violation THEN
             RAISE EXCEPTION 'cannot change the email of employee % to %: another auth user already has that email', v_key, v_new
                 USING ERRCODE = 'unique_violation',
                       HINT = 'Delete or rename the other auth user first, or keep the employee''s email.';
         END;
-        UPDATE auth.identities i
-           SET identity_data = i.identity_data || jsonb_build_object('email', v_new), updated_at = now()
-         WHERE i.user_id = v_uid AND i.provider = 'email';
+        PERFORM auth_sync._as_owner('auth.identities'::regclass,
+            $q$UPDATE auth.identities i
+                  SET identity_data = i.identity_data || jsonb_build_object('email', $1 ->> 'email'), updated_at = now()
+                WHERE i.user_id = ($1 ->> 'id')::uuid AND i.provider = 'email'$q$,
+            jsonb_build_object('id', v_uid, 'email', v_new));
         PERFORM auth_sync._sync_log('EMAIL_UPDATE', v_key, v_uid,
             v_ctx || jsonb_build_object('old_email', o_email, 'new_email', v_new, 'previous_auth_email', v_prev),
             'SUCCESS', NULL, v_start);
@@ -499,14 +505,16 @@ BEGIN
         IF NOT v_exists THEN
             -- (while bulk_create_users writes, the WHEN clause keeps Postgres from even calling
             -- the function: the import links its users set-based)
-            CREATE TRIGGER auth_sync_link_employees AFTER INSERT ON auth.users
+            PERFORM auth_sync._grant_trigger_functions('auth.users'::regclass,
+                ARRAY['auth_sync.link_new_auth_user()', 'auth_sync._flag(text)']::regprocedure[]);
+            PERFORM auth_sync._with_short_lock_timeout(ARRAY[$t$CREATE TRIGGER auth_sync_link_employees AFTER INSERT ON auth.users
                 FOR EACH ROW
                 WHEN (NEW.email IS NOT NULL
-                      AND pg_catalog.current_setting('auth_sync.bulk_import', true) IS DISTINCT FROM 'on')
-                EXECUTE FUNCTION auth_sync.link_new_auth_user();
+                      AND auth_sync._flag('auth_sync.bulk_import') IS DISTINCT FROM 'on')
+                EXECUTE FUNCTION auth_sync.link_new_auth_user()$t$]);
         END IF;
     ELSIF v_exists THEN
-        DROP TRIGGER auth_sync_link_employees ON auth.users;
+        PERFORM auth_sync._with_short_lock_timeout(ARRAY['DROP TRIGGER auth_sync_link_employees ON auth.users']);
     END IF;
 END
 $$;
@@ -518,22 +526,26 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     PERFORM auth_sync._drop_linked_triggers(r.target);
-    EXECUTE format(
+    -- (created by the table's owner: only it may; it can name the trigger function, which runs
+    -- only as a trigger)
+    PERFORM auth_sync._grant_trigger_functions(r.target,
+        ARRAY['auth_sync.employee_changed()', 'auth_sync._flag(text)']::regprocedure[]);
+    PERFORM auth_sync._as_owner(r.target, format(
         'CREATE TRIGGER auth_sync_employee_insert AFTER INSERT ON %1$s FOR EACH ROW
-         WHEN (NEW.%5$I IS NOT NULL AND pg_catalog.current_setting(''auth_sync.linking'', true) IS DISTINCT FROM ''on'')
+         WHEN (NEW.%5$I IS NOT NULL AND auth_sync._flag(''auth_sync.linking'') IS DISTINCT FROM ''on'')
          EXECUTE FUNCTION auth_sync.employee_changed(%2$L, %3$L, %4$L, %5$L)',
-        r.target, r.key_column, r.email_column, r.active_column, r.auth_user_column);
-    EXECUTE format(
+        r.target, r.key_column, r.email_column, r.active_column, r.auth_user_column), 0);
+    PERFORM auth_sync._as_owner(r.target, format(
         'CREATE TRIGGER auth_sync_employee_update AFTER UPDATE ON %1$s FOR EACH ROW
          WHEN ((OLD.%3$I IS DISTINCT FROM NEW.%3$I OR OLD.%4$I IS DISTINCT FROM NEW.%4$I OR OLD.%5$I IS DISTINCT FROM NEW.%5$I)
-               AND pg_catalog.current_setting(''auth_sync.linking'', true) IS DISTINCT FROM ''on'')
+               AND auth_sync._flag(''auth_sync.linking'') IS DISTINCT FROM ''on'')
          EXECUTE FUNCTION auth_sync.employee_changed(%2$L, %3$L, %4$L, %5$L)',
-        r.target, r.key_column, r.email_column, r.active_column, r.auth_user_column);
+        r.target, r.key_column, r.email_column, r.active_column, r.auth_user_column), 0);
     -- Whether an unlinked employee has one of these (lower-cased) emails: static SQL for the
     -- registered table, so the sign-up trigger runs a cached plan. An ordinary function (not a
     -- member of the extension), so pg_dump keeps it with the registration it comes from.
     EXECUTE format($f$CREATE OR REPLACE FUNCTION auth_sync.generated_employee_pending(p_emails text[]) RETURNS boolean
-LANGUAGE plpgsql STABLE AS %L$f$,
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS %L$f$,
         format(E'-- generated by auth_sync.register_linked_table() from auth_sync.linked_tables; do not edit\nBEGIN\n    RETURN EXISTS (SELECT FROM %s AS t WHERE lower(t.%I::text) = ANY (p_emails) AND t.%I IS NULL);\nEND',
                r.target, r.email_column, r.auth_user_column));
     REVOKE ALL ON FUNCTION auth_sync.generated_employee_pending(text[]) FROM PUBLIC;
@@ -551,7 +563,7 @@ BEGIN
                    WHERE tg.tgrelid = p_target::oid
                      AND tg.tgname IN ('auth_sync_employee_insert', 'auth_sync_employee_update')
                    ORDER BY 1 LOOP
-        EXECUTE format('DROP TRIGGER %I ON %s', v_name, p_target);
+        PERFORM auth_sync._as_owner(p_target, format('DROP TRIGGER %I ON %s', v_name, p_target), 0);
     END LOOP;
 END
 $$;
@@ -680,6 +692,9 @@ BEGIN
         END IF;
     END LOOP;
 
+    -- the caller could read, write and put triggers on the table itself
+    PERFORM auth_sync._require_table_rights(target, 'SELECT, INSERT, UPDATE, TRIGGER');
+    PERFORM auth_sync._grant_read(target);
     INSERT INTO auth_sync.linked_tables AS l
            (target, key_column, email_column, active_column, auth_user_column, registered_by)
     VALUES (target, key_column, email_column, active_column, auth_user_column, auth_sync._caller())
@@ -710,9 +725,16 @@ AS $$
 DECLARE
     v_found boolean;
 BEGIN
+    IF EXISTS (SELECT FROM auth_sync.linked_tables l WHERE l.target = unregister_linked_table.target)
+       AND EXISTS (SELECT FROM pg_class c WHERE c.oid = unregister_linked_table.target) THEN
+        PERFORM auth_sync._require_table_rights(unregister_linked_table.target, 'SELECT, INSERT, UPDATE, TRIGGER');
+    END IF;
     DELETE FROM auth_sync.linked_tables l WHERE l.target = unregister_linked_table.target;
     v_found := FOUND;
     PERFORM auth_sync._drop_linked_triggers(unregister_linked_table.target);
+    IF v_found AND NOT EXISTS (SELECT FROM auth_sync.managed_tables m WHERE m.target = unregister_linked_table.target) THEN
+        PERFORM auth_sync._revoke_read(unregister_linked_table.target);
+    END IF;
     IF pg_catalog.to_regprocedure('auth_sync.generated_employee_pending(text[])') IS NOT NULL THEN
         DROP FUNCTION auth_sync.generated_employee_pending(text[]);
     END IF;
@@ -804,9 +826,11 @@ BEGIN
       FROM pg_attribute a
      WHERE a.attrelid = r.target AND a.attnum > 0 AND NOT a.attisdropped
        AND create_employee_with_auth.employee ? a.attname::text;
-    EXECUTE format('INSERT INTO %1$s (%2$s) SELECT %2$s FROM jsonb_populate_record(NULL::%1$s, $1) RETURNING %3$I::bigint',
-                   r.target, v_cols, r.key_column)
-        INTO v_key USING create_employee_with_auth.employee;
+    -- (as the table's owner: its defaults and checks run as it)
+    v_key := (auth_sync._as_owner(r.target,
+                  format('INSERT INTO %1$s (%2$s) SELECT %2$s FROM jsonb_populate_record(NULL::%1$s, $1) RETURNING to_jsonb(%3$I::bigint)',
+                         r.target, v_cols, r.key_column),
+                  create_employee_with_auth.employee) #>> '{}')::bigint;
 
     -- 2. the auth user, through bulk_create_users (written as the Auth server writes it, with its
     --    identity and profile rows, confirmed); the password goes in the file, a bound parameter,
@@ -864,28 +888,33 @@ DECLARE
     r        auth_sync.linked_tables := auth_sync._linked_table();
     v_prev   boolean;
     v_uid    uuid;
-    v_source text := current_setting('auth_sync.source', true);
-    v_reason text := current_setting('auth_sync.reason', true);
+    v_source text := auth_sync._flag('auth_sync.source');
+    v_reason text := auth_sync._flag('auth_sync.reason');
     v_banned timestamptz;
     v_result jsonb;
 BEGIN
     IF employee_id IS NULL OR active IS NULL THEN
         RAISE EXCEPTION 'employee_id and active are required' USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    EXECUTE format('SELECT t.%I, t.%I FROM %s AS t WHERE t.%I = $1 FOR UPDATE',
-                   r.active_column, r.auth_user_column, r.target, r.key_column)
-        INTO v_prev, v_uid USING employee_id;
+    -- (the row lock is the table owner's to take)
+    SELECT (j ->> 'a')::boolean, (j ->> 'u')::uuid INTO v_prev, v_uid
+      FROM (SELECT auth_sync._as_owner(r.target,
+                       format('SELECT jsonb_build_object(''a'', t.%I, ''u'', t.%I) FROM %s AS t WHERE t.%I = $1 FOR UPDATE',
+                              r.active_column, r.auth_user_column, r.target, r.key_column),
+                       employee_id) AS j) AS x;
     IF v_prev IS NULL THEN
         RAISE EXCEPTION 'employee % does not exist in %', employee_id, r.target USING ERRCODE = 'no_data_found';
     END IF;
     IF v_prev IS DISTINCT FROM active THEN
         -- the trigger of the employee table bans or unbans; it logs this call as the source
-        PERFORM set_config('auth_sync.source', 'set_employee_active', true);
-        PERFORM set_config('auth_sync.reason', coalesce(reason, ''), true);
-        EXECUTE format('UPDATE %s AS t SET %I = $2 WHERE t.%I = $1', r.target, r.active_column, r.key_column)
-            USING employee_id, active;
-        PERFORM set_config('auth_sync.source', coalesce(v_source, ''), true);
-        PERFORM set_config('auth_sync.reason', coalesce(v_reason, ''), true);
+        PERFORM auth_sync._set_internal('auth_sync.source', 'set_employee_active');
+        PERFORM auth_sync._set_internal('auth_sync.reason', coalesce(reason, ''));
+        PERFORM auth_sync._as_owner(r.target,
+            format('UPDATE %s AS t SET %I = ($1 ->> ''a'')::boolean WHERE t.%I = ($1 ->> ''k'')::bigint',
+                   r.target, r.active_column, r.key_column),
+            jsonb_build_object('k', employee_id, 'a', active));
+        PERFORM auth_sync._set_internal('auth_sync.source', coalesce(v_source, ''));
+        PERFORM auth_sync._set_internal('auth_sync.reason', coalesce(v_reason, ''));
     END IF;
     SELECT u.banned_until INTO v_banned FROM auth.users u WHERE u.id = v_uid;
     v_result := jsonb_build_object('employee_id', employee_id, 'is_active', active, 'changed', v_prev IS DISTINCT FROM active,

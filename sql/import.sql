@@ -68,13 +68,44 @@ BEGIN
         error_code      text,
         message         text
     ) ON COMMIT DROP;
+    -- the owner of auth.users writes the users from it (_import_write); it holds their hashes anyway
+    EXECUTE format('GRANT SELECT ON pg_temp.auth_sync_import TO %I',
+                   (SELECT r.rolname FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner
+                     WHERE c.oid = 'auth.users'::regclass));
 END
 $$;
 
--- Writes the pending rows k in [p_lo, p_hi] of the import: new users (status 'created'), their
--- identities and profile rows in one statement (the profile rows are made from the users the same
--- statement inserts: no join back to auth.users); and for on_conflict => 'update' the existing
--- users (status 'updated'). The caller runs it per chunk, and per row only to find a row that fails.
+-- The sources (see auth_sync.user_source) of the import's rows k in [p_lo, p_hi] of status
+-- p_status, in k order, as the auth users written from them hold them: what the profile tables'
+-- owners get, with the file's profile columns as extra (no join back to auth.users for new users).
+CREATE FUNCTION auth_sync._import_sources(p_lo int, p_hi int, p_status text, p_fields boolean)
+RETURNS auth_sync.user_source[]
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(array_agg(ROW(s.id, s.email, s.phone, s.email_confirmed_at, s.raw_user_meta_data,
+                                  s.raw_app_meta_data, s.created_at, NULL, NULL,
+                                  CASE WHEN p_fields THEN auth_sync.extract_user_fields(s.raw_user_meta_data, s.raw_app_meta_data, s.email) END,
+                                  s.profile_values)::auth_sync.user_source ORDER BY s.k), '{}')
+      FROM (SELECT t.k, t.user_id AS id, t.email, t.phone,
+                   CASE WHEN t.email_confirmed THEN now() END AS email_confirmed_at,
+                   t.user_metadata AS raw_user_meta_data,
+                   t.app_metadata || '{"provider": "email", "providers": ["email"]}'::jsonb AS raw_app_meta_data,
+                   coalesce(t.created_at, now()) AS created_at, t.profile_values
+              FROM pg_temp.auth_sync_import t
+             WHERE t.k BETWEEN p_lo AND p_hi AND t.status = p_status AND p_status = 'created'
+            UNION ALL
+            -- updated users: as they are now, after the update
+            SELECT t.k, r.id, r.email, r.phone, r.email_confirmed_at, r.raw_user_meta_data,
+                   r.raw_app_meta_data, r.created_at, t.profile_values
+              FROM pg_temp.auth_sync_import t JOIN auth.users r ON r.id = t.user_id
+             WHERE t.k BETWEEN p_lo AND p_hi AND t.status = p_status AND p_status = 'updated') AS s
+$$;
+
+-- Writes the pending rows k in [p_lo, p_hi] of the import: new users (status 'created') and
+-- their identities in one statement, as the owner of auth.users; their profile rows, table by
+-- table, as each table's owner; and for on_conflict => 'update' the existing users (status
+-- 'updated'). The caller runs it per chunk, and per row only to find a row that fails.
 CREATE FUNCTION auth_sync._import_write(p_lo int, p_hi int) RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -84,41 +115,16 @@ DECLARE
     v_pcols text;
     v_pvals text;
     v_set   text;
-    v_ctes  text := '';
     v_keys  text[];
-    n       int  := 0;
+    v_src   auth_sync.user_source[];
+    v_srcf  auth_sync.user_source[];
 BEGIN
     -- the profile columns the file sets in this chunk (one pass over the chunk)
     SELECT coalesce(array_agg(DISTINCT pk.key), '{}') INTO v_keys
       FROM pg_temp.auth_sync_import t, jsonb_object_keys(t.profile_values) AS pk(key)
      WHERE t.k BETWEEN p_lo AND p_hi AND t.status IN ('created', 'updated') AND t.profile_values IS NOT NULL;
-    FOR s IN SELECT p.* FROM auth_sync._profile_tables() AS tt, auth_sync._profile_sql(tt) AS p LOOP
-        n := n + 1;
-        -- the file's columns for this table (a column both mapped and in the file: the file wins)
-        SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum),
-               string_agg(format('v.%I', a.attname), ', ' ORDER BY a.attnum)
-          INTO v_pcols, v_pvals
-          FROM pg_attribute a
-         WHERE a.attrelid = s.target AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
-           AND a.attname <> s.user_column AND a.attname = ANY (v_keys);
-        -- (no ON CONFLICT: the users are new, so no row can exist for them, and a speculative
-        -- insertion costs a fifth more per row; a stray row with a new user's id fails the chunk,
-        -- and the row-by-row pass reports that user profile_rejected)
-        v_ctes := v_ctes || format(
-            ', p%1$s AS (INSERT INTO %2$s (%3$s)
-                 SELECT %4$s FROM r%5$s%6$s%7$s)',
-            n, s.target,
-            concat_ws(', ', s.cols, v_pcols), concat_ws(', ', s.vals, v_pvals),
-            s.lateral_fields,
-            -- the file's profile columns, when this chunk has any for this table
-            CASE WHEN v_pcols IS NULL THEN ''
-                 ELSE format(' JOIN pg_temp.auth_sync_import t ON t.user_id = r.id AND t.k BETWEEN $1 AND $2
-                  CROSS JOIN LATERAL jsonb_populate_record(NULL::%s, t.profile_values) AS v', s.target) END,
-            CASE WHEN s.user_unique THEN ''
-                 ELSE format(' WHERE NOT EXISTS (SELECT FROM %s AS e WHERE e.%I = r.id)', s.target, s.user_column) END);
-    END LOOP;
 
-    EXECUTE format(
+    PERFORM auth_sync._as_owner('auth.users'::regclass,
         $w$WITH r AS (
             INSERT INTO auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
                                     raw_app_meta_data, raw_user_meta_data, is_super_admin, created_at, updated_at,
@@ -131,11 +137,9 @@ BEGIN
                    t.user_metadata, NULL, coalesce(t.created_at, now()), now(),
                    t.phone, '', '', '', '', false, false
               FROM pg_temp.auth_sync_import t
-             WHERE t.k BETWEEN $1 AND $2 AND t.status = 'created'
+             WHERE t.k BETWEEN $1[1] AND $1[2] AND t.status = 'created'
              ORDER BY t.k  -- (in id order: see the temp table)
-            -- the columns a column map can read (see auth_sync._fields())
-            RETURNING id, email, phone, email_confirmed_at, raw_user_meta_data, raw_app_meta_data,
-                      created_at, last_sign_in_at, deleted_at
+            RETURNING id, email, email_confirmed_at
         ), i AS (
             INSERT INTO auth.identities (provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
             SELECT r.id::text, r.id,
@@ -143,14 +147,42 @@ BEGIN
                                       'email_verified', r.email_confirmed_at IS NOT NULL, 'phone_verified', false),
                    'email', NULL, now(), now()
               FROM r
-        )%s
-        SELECT count(*) FROM r$w$, v_ctes)
-        USING p_lo, p_hi;
+        )
+        SELECT NULL::jsonb FROM r LIMIT 1$w$,
+        ARRAY[p_lo, p_hi]);
+
+    FOR s IN SELECT p.* FROM auth_sync._profile_tables() AS tt, auth_sync._profile_sql(tt) AS p LOOP
+        IF s.uses_fields AND v_srcf IS NULL THEN
+            v_srcf := auth_sync._import_sources(p_lo, p_hi, 'created', true);
+        ELSIF NOT s.uses_fields AND v_src IS NULL THEN
+            v_src := auth_sync._import_sources(p_lo, p_hi, 'created', false);
+        END IF;
+        CONTINUE WHEN cardinality(CASE WHEN s.uses_fields THEN v_srcf ELSE v_src END) = 0;
+        -- the file's columns for this table (a column both mapped and in the file: the file wins)
+        SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum),
+               string_agg(format('v.%I', a.attname), ', ' ORDER BY a.attnum)
+          INTO v_pcols, v_pvals
+          FROM pg_attribute a
+         WHERE a.attrelid = s.target AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+           AND a.attname <> s.user_column AND a.attname = ANY (v_keys);
+        -- (no ON CONFLICT: the users are new, so no row can exist for them, and a speculative
+        -- insertion costs a fifth more per row; a stray row with a new user's id fails the chunk,
+        -- and the row-by-row pass reports that user profile_rejected)
+        PERFORM auth_sync._as_owner(s.target,
+            format('INSERT INTO %1$s (%2$s) SELECT %3$s FROM unnest($1) AS r%4$s%5$s',
+                   s.target, concat_ws(', ', s.cols, v_pcols), concat_ws(', ', s.vals, v_pvals),
+                   CASE WHEN v_pcols IS NULL THEN ''
+                        ELSE format(' CROSS JOIN LATERAL jsonb_populate_record(NULL::%s, r.extra) AS v', s.target) END,
+                   CASE WHEN s.user_unique THEN ''
+                        ELSE format(' WHERE NOT EXISTS (SELECT FROM %s AS e WHERE e.%I = r.id)', s.target, s.user_column) END),
+            CASE WHEN s.uses_fields THEN v_srcf ELSE v_src END);
+    END LOOP;
 
     IF NOT EXISTS (SELECT FROM pg_temp.auth_sync_import t WHERE t.k BETWEEN p_lo AND p_hi AND t.status = 'updated') THEN
         RETURN;
     END IF;
-    UPDATE auth.users u
+    PERFORM auth_sync._as_owner('auth.users'::regclass,
+        $w$UPDATE auth.users u
        SET encrypted_password = CASE WHEN t.has_password THEN coalesce(t.password_hash, '') ELSE u.encrypted_password END,
            raw_user_meta_data = coalesce(u.raw_user_meta_data, '{}') || t.user_metadata,
            raw_app_meta_data  = coalesce(u.raw_app_meta_data, '{}') || t.app_metadata,
@@ -159,37 +191,35 @@ BEGIN
                                      ELSE u.email_confirmed_at END,
            updated_at         = now()
       FROM pg_temp.auth_sync_import t
-     WHERE t.k BETWEEN p_lo AND p_hi AND t.status = 'updated' AND u.id = t.user_id;
+     WHERE t.k BETWEEN $1[1] AND $1[2] AND t.status = 'updated' AND u.id = t.user_id$w$,
+        ARRAY[p_lo, p_hi]);
+    v_srcf := auth_sync._import_sources(p_lo, p_hi, 'updated', true);
     FOR s IN SELECT p.* FROM auth_sync._profile_tables() AS tt, auth_sync._profile_sql(tt) AS p LOOP
         SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum),
                string_agg(format('v.%I', a.attname), ', ' ORDER BY a.attnum),
-               string_agg(format('%1$I = CASE WHEN t.profile_values ? %2$L THEN v.%1$I ELSE p.%1$I END', a.attname, a.attname), ', ' ORDER BY a.attnum)
+               string_agg(format('%1$I = CASE WHEN r.extra ? %2$L THEN v.%1$I ELSE p.%1$I END', a.attname, a.attname), ', ' ORDER BY a.attnum)
           INTO v_pcols, v_pvals, v_set
           FROM pg_attribute a
          WHERE a.attrelid = s.target AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
            AND a.attname <> s.user_column AND a.attname = ANY (v_keys);
         -- updated users without a row get one
-        EXECUTE format(
-            'INSERT INTO %1$s AS p (%2$s)
-             SELECT %3$s FROM pg_temp.auth_sync_import t
-               JOIN auth.users r ON r.id = t.user_id%4$s
-              CROSS JOIN LATERAL jsonb_populate_record(NULL::%1$s, t.profile_values) AS v
-              WHERE t.k BETWEEN $1 AND $2 AND t.status = ''updated''
-                AND NOT EXISTS (SELECT FROM %1$s AS e WHERE e.%5$I = t.user_id)
-             ON CONFLICT DO NOTHING',
-            s.target, concat_ws(', ', s.cols, v_pcols), concat_ws(', ', s.vals, v_pvals),
-            s.lateral_fields, s.user_column)
-            USING p_lo, p_hi;
+        PERFORM auth_sync._as_owner(s.target,
+            format('INSERT INTO %1$s AS p (%2$s)
+                    SELECT %3$s FROM unnest($1) AS r
+                     CROSS JOIN LATERAL jsonb_populate_record(NULL::%1$s, r.extra) AS v
+                     WHERE NOT EXISTS (SELECT FROM %1$s AS e WHERE e.%4$I = r.id)
+                    ON CONFLICT DO NOTHING',
+                   s.target, concat_ws(', ', s.cols, v_pcols), concat_ws(', ', s.vals, v_pvals), s.user_column),
+            v_srcf);
         -- and the others: the mapped columns refreshed, the file's profile columns set
         IF s.set_list IS NOT NULL OR v_set IS NOT NULL THEN
-            EXECUTE format(
-                'UPDATE %1$s AS p SET %2$s
-                   FROM pg_temp.auth_sync_import t
-                   JOIN auth.users r ON r.id = t.user_id%3$s
-                  CROSS JOIN LATERAL jsonb_populate_record(NULL::%1$s, t.profile_values) AS v
-                  WHERE t.k BETWEEN $1 AND $2 AND t.status = ''updated'' AND p.%4$I = t.user_id',
-                s.target, concat_ws(', ', s.set_list, v_set), s.lateral_fields, s.user_column)
-                USING p_lo, p_hi;
+            PERFORM auth_sync._as_owner(s.target,
+                format('UPDATE %1$s AS p SET %2$s
+                          FROM unnest($1) AS r
+                         CROSS JOIN LATERAL jsonb_populate_record(NULL::%1$s, r.extra) AS v
+                         WHERE p.%3$I = r.id',
+                       s.target, concat_ws(', ', s.set_list, v_set), s.user_column),
+                v_srcf);
         END IF;
     END LOOP;
 END
@@ -239,6 +269,7 @@ DECLARE
     v_constr    text;
     v_counts    jsonb;
     v_status    text;
+    v_companies jsonb;
 BEGIN
     IF bulk_create_users.csv IS NULL THEN
         RAISE EXCEPTION 'csv is required' USING ERRCODE = 'null_value_not_allowed';
@@ -253,6 +284,15 @@ BEGIN
       FROM auth_sync._profile_tables() AS tt
       JOIN pg_attribute a ON a.attrelid = tt AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
       JOIN auth_sync.managed_tables m ON m.target = tt AND a.attname <> m.user_column;
+
+    -- the companies by lower-case name, read as the owner of public.companies (a view or anything
+    -- but a table named so is no company table: its code would run as auth_sync)
+    IF EXISTS (SELECT FROM pg_class c WHERE c.oid = to_regclass('public.companies') AND c.relkind IN ('r', 'p')) THEN
+        v_companies := coalesce(auth_sync._as_owner('public.companies'::regclass,
+            'SELECT jsonb_object_agg(c.lname, c.id) FROM (SELECT DISTINCT ON (lower(co.name)) lower(co.name) AS lname, co.id
+                                                           FROM public.companies co ORDER BY lower(co.name), co.id) AS c',
+            0), '{}');
+    END IF;
 
     -- 1. parse, validate and hash (Rust; raises 22P04/22023 for whole-file problems), then in the
     --    same pass: the company by name (case-insensitively), an existing user with the email
@@ -313,14 +353,12 @@ BEGIN
                                       LIMIT 1) AS e ON true
                   LEFT JOIN LATERAL (SELECT true AS taken FROM auth.users u
                                       WHERE p.error_code IS NULL AND p.user_id IS NOT NULL AND u.id = p.user_id::uuid) AS idt ON true
-                  LEFT JOIN LATERAL (%2$s) AS c ON true
+                  LEFT JOIN LATERAL (SELECT ($7 ->> lower(coalesce(p.company, $4)))::uuid AS company_id) AS c ON true
                 ) AS x
            ) AS d$q$,
         CASE WHEN v_gen AND NOT v_dry THEN 'p' ELSE 'auth_sync._import_prepare($1, $2, $3)' END,
-        CASE WHEN to_regclass('public.companies') IS NULL
-             THEN 'SELECT NULL::uuid AS company_id'
-             ELSE 'SELECT co.id AS company_id FROM public.companies co WHERE lower(co.name) = lower(coalesce(p.company, $4)) LIMIT 1' END,
-        CASE WHEN to_regclass('public.companies') IS NULL
+        NULL,
+        CASE WHEN v_companies IS NULL
              THEN $m$format('company %s: there is no public.companies table', quote_literal(d.company_name))$m$
              ELSE $m$format('no company is named %s in public.companies', quote_literal(d.company_name))$m$ END);
     IF v_gen AND NOT v_dry THEN
@@ -329,11 +367,11 @@ BEGIN
         EXECUTE 'WITH p AS (SELECT * FROM auth_sync._import_prepare($1, $2, $3)), ins AS (' || v_sql || ')
                  SELECT array_agg(p.temp_password ORDER BY p.i), count(*) FROM p'
             INTO v_temp, v_n
-            USING bulk_create_users.csv, NOT v_dry, v_gen AND NOT v_dry, v_company, v_conflict, v_pcols;
+            USING bulk_create_users.csv, NOT v_dry, v_gen AND NOT v_dry, v_company, v_conflict, v_pcols, v_companies;
     ELSE
         -- (straight from the function: no copy of its rows in a CTE)
         EXECUTE v_sql
-            USING bulk_create_users.csv, NOT v_dry, v_gen AND NOT v_dry, v_company, v_conflict, v_pcols;
+            USING bulk_create_users.csv, NOT v_dry, v_gen AND NOT v_dry, v_company, v_conflict, v_pcols, v_companies;
         GET DIAGNOSTICS v_n = ROW_COUNT;
     END IF;
     -- (each chunk reads its range of k through this index; built once the table is filled, it
@@ -361,7 +399,7 @@ BEGIN
     -- 5. write: chunk by chunk, set-based; a chunk that fails is redone row by row to find the
     --    rows that fail (profile_rejected & co.); atomic: any failure writes nothing at all
     IF NOT v_dry AND NOT (v_atomic AND v_pending > 0) THEN
-        PERFORM set_config('auth_sync.bulk_import', 'on', true);  -- the auth.users triggers stand aside
+        PERFORM auth_sync._set_internal('auth_sync.bulk_import', 'on');  -- the auth.users triggers stand aside
         BEGIN
             FOR v_lo IN SELECT g FROM generate_series(1, greatest(v_n, 1), v_chunk) AS g LOOP
                 BEGIN
@@ -418,7 +456,7 @@ BEGIN
         EXCEPTION WHEN SQLSTATE 'AS001' THEN
             NULL;  -- everything this import wrote is rolled back; the rows are reported below
         END;
-        PERFORM set_config('auth_sync.bulk_import', 'off', true);
+        PERFORM auth_sync._set_internal('auth_sync.bulk_import', 'off');
         UPDATE pg_temp.auth_sync_import t
            SET status = 'failed', error_code = f.code, message = f.msg
           FROM unnest(v_fail_i, v_fail_code, v_fail_msg) AS f(i, code, msg)

@@ -151,12 +151,15 @@ END
 $$;
 
 -- One row per mapped column of p_target: the column, its field, the auth.users columns it depends
--- on, and the SQL that computes its value from row alias p_row and derived-fields array p_fields,
--- cast to the column's type. Raises (naming the column) when the map does not fit the table.
+-- on, and the SQL that computes its value from row alias p_row and derived-fields array p_fields:
+-- expr_sql cast to the column's type, for the statements that write the table as its owner;
+-- cmp_sql cast to the type under the column's domain, for auth_sync's own reads (casting to a
+-- domain would run the domain owner's CHECK as auth_sync). Raises (naming the column) when the map
+-- does not fit the table.
 CREATE FUNCTION auth_sync._map_columns(p_target regclass, p_user_column name, p_map jsonb,
                                        p_row text, p_fields text)
 RETURNS TABLE (column_name name, attnum int, field text, deps text[], uses_derived boolean,
-               expr_sql text)
+               expr_sql text, cmp_sql text)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -232,6 +235,10 @@ BEGIN
         END IF;
         -- an explicit cast: also truncates text to a varchar(n) column instead of failing
         expr_sql := format('(%s)::%s', v_expr, format_type(a.atttypid, a.atttypmod));
+        cmp_sql := CASE WHEN auth_sync._base_type(a.atttypid) = a.atttypid THEN expr_sql
+                        ELSE format('(%s)::%s', v_expr,
+                                    format_type(auth_sync._base_type(a.atttypid),
+                                                (SELECT t.typtypmod FROM pg_type t WHERE t.oid = a.atttypid))) END;
         RETURN NEXT;
     END LOOP;
 END

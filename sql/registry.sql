@@ -30,11 +30,14 @@ DECLARE
     v_idx    record;
     v_unique boolean;
 BEGIN
-    SELECT c.relkind, n.nspname INTO v_rel
+    SELECT c.relkind, c.relpersistence, n.nspname INTO v_rel
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.oid = p_target;
     IF v_rel.relkind NOT IN ('r', 'p') THEN
         RAISE EXCEPTION '% is not a table', p_target USING ERRCODE = 'wrong_object_type';
+    END IF;
+    IF v_rel.relpersistence = 't' THEN
+        RAISE EXCEPTION '% is a temporary table', p_target USING ERRCODE = 'wrong_object_type';
     END IF;
     IF v_rel.nspname IN ('pg_catalog', 'information_schema', 'pg_toast', 'auth', 'auth_sync',
                          'storage', 'vault', 'realtime', 'supabase_functions', 'extensions',
@@ -147,9 +150,13 @@ END
 $$;
 
 -- The plpgsql bodies generated from the registered supabase profile tables, for a row named p_new
--- (and p_old): static SQL per table, so sign-ups run cached plans instead of dynamic SQL. Each
--- table gets its own exception block: one failing table neither blocks the sign-up nor the
--- others. (update_body ends in %RET% where a trigger returns NULL.)
+-- (and p_old). Each table's statement is auth_sync's own static SQL, run through _as_owner() with
+-- the privileges of the table's owner (its plan is prepared once per backend), and gets the user
+-- as an auth_sync.user_source value: the columns a map can read, never the password hash or a
+-- token. Each table has its own exception block: one failing table neither blocks the sign-up nor
+-- the others. Tables appear by OID only: no name of a table, column or key reaches the generated
+-- code except inside the statements' literals, where format() quoted it. (update_body ends in
+-- %RET% where a trigger returns NULL.)
 CREATE FUNCTION auth_sync._generated_bodies(p_new text, p_old text)
 RETURNS TABLE (insert_body text, update_body text)
 LANGUAGE plpgsql STABLE
@@ -170,16 +177,19 @@ DECLARE
     v_uses_f   boolean;
     v_uc       text;
     v_handler  text;
+    v_rel      text;
+    v_src      text;
 BEGIN
     FOR t IN
-        SELECT m.* FROM auth_sync.managed_tables m
+        SELECT m.*, m.target::oid AS toid FROM auth_sync.managed_tables m
           JOIN pg_class pc ON pc.oid = m.target::oid
-         WHERE m.kind = 'profile' AND m.source = 'supabase'
-         ORDER BY m.target::text
+         WHERE m.kind = 'profile' AND m.source = 'supabase' AND pc.relkind IN ('r', 'p')
+         ORDER BY m.target::oid
     LOOP
+        v_rel := format('%s::oid::regclass', t.toid);
         v_uc := quote_ident(t.user_column);
-        v_cols := v_uc; v_vals := p_new || '.id'; v_set := NULL; v_diff := NULL; v_deps := '{}'; v_uses_f := false;
-        FOR c IN SELECT * FROM auth_sync._map_columns(t.target, t.user_column, t.column_map, p_new, 'f') LOOP
+        v_cols := v_uc; v_vals := '($1).id'; v_set := NULL; v_diff := NULL; v_deps := '{}'; v_uses_f := false;
+        FOR c IN SELECT * FROM auth_sync._map_columns(t.target, t.user_column, t.column_map, '($1)', '($1).f') LOOP
             v_cols := v_cols || ', ' || quote_ident(c.column_name);
             v_vals := v_vals || ', ' || c.expr_sql;
             v_set := concat_ws(', ', v_set, format('%I = %s', c.column_name, c.expr_sql));
@@ -194,48 +204,53 @@ BEGIN
             IF auth_sync._strict_triggers() THEN
                 RAISE;
             END IF;
-            PERFORM auth_sync._record_failure(%s.id::text, %L, '%%OP%%', SQLSTATE, SQLERRM);
-        END;$h$, p_new, t.target::text);
+            PERFORM auth_sync._record_failure(%s.id::text, %s::text, '%%OP%%', SQLSTATE, SQLERRM);
+        END;$h$, p_new, v_rel);
 
-        v_ins := v_ins || format(E'\n        -- %s\n        BEGIN', t.target);
+        v_ins := v_ins || E'\n        BEGIN';
         IF t.user_unique THEN
             v_ins := v_ins || format($s$
-            INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) DO NOTHING;$s$,
-                t.target, v_cols, v_vals, v_uc);
+            PERFORM auth_sync._as_owner(%s, %L, s);$s$,
+                v_rel, format('INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) DO NOTHING',
+                              t.target, v_cols, v_vals, v_uc));
         ELSE
             -- no unique index on the user column: serialise with sync_profiles and create_profile
+            -- (the table lock first, as they take it)
             v_ins := v_ins || format($s$
-            LOCK TABLE %1$s IN ROW EXCLUSIVE MODE;
-            PERFORM pg_advisory_xact_lock(%2$s, hashtext(%6$s.id::text));
-            INSERT INTO %1$s (%3$s) SELECT %4$s
-             WHERE NOT EXISTS (SELECT FROM %1$s AS t WHERE t.%5$s = %6$s.id) ON CONFLICT DO NOTHING;$s$,
-                t.target, t.target::oid::int, v_cols, v_vals, v_uc, p_new);
+            PERFORM auth_sync._as_owner(%1$s, %2$L, 0);
+            PERFORM pg_advisory_xact_lock(%3$s, hashtext(%4$s.id::text));
+            PERFORM auth_sync._as_owner(%1$s, %5$L, s);$s$,
+                v_rel, format('LOCK TABLE %s IN ROW EXCLUSIVE MODE', t.target), t.toid::int, p_new,
+                format('INSERT INTO %1$s (%2$s) SELECT %3$s WHERE NOT EXISTS (SELECT FROM %1$s AS t WHERE t.%4$s = ($1).id) ON CONFLICT DO NOTHING',
+                       t.target, v_cols, v_vals, v_uc));
         END IF;
         v_ins := v_ins || replace(v_handler, '%OP%', 'insert');
         v_ins_f := v_ins_f OR v_uses_f;
 
         IF v_set IS NOT NULL THEN
             v_upd := v_upd || format($s$
-        -- %1$s
-        IF %2$s THEN
+        IF %1$s THEN
         BEGIN
-            UPDATE %1$s AS t SET %3$s
-             WHERE t.%4$s = %7$s.id AND (%5$s);%6$s
+            PERFORM auth_sync._as_owner(%2$s, %3$L, s);%4$s
         END IF;$s$,
-                t.target,
                 (SELECT string_agg(format('%2$s.%1$I IS DISTINCT FROM %3$s.%1$I', d, p_old, p_new), ' OR ' ORDER BY d)
                    FROM (SELECT DISTINCT unnest(v_deps) AS d) AS x),
-                v_set, v_uc, v_diff, replace(v_handler, '%OP%', 'update'), p_new);
+                v_rel,
+                format('UPDATE %s AS t SET %s WHERE t.%s = ($1).id AND (%s)', t.target, v_set, v_uc, v_diff),
+                replace(v_handler, '%OP%', 'update'));
             v_upd_f := v_upd_f OR v_uses_f;
         END IF;
     END LOOP;
 
-    insert_body := format(E'DECLARE\n    f text[];\nBEGIN%s%s',
+    v_src := format(E'\n    s := ROW(%1$s.id, %1$s.email, %1$s.phone, %1$s.email_confirmed_at, %1$s.raw_user_meta_data, %1$s.raw_app_meta_data, %1$s.created_at, %1$s.last_sign_in_at, %1$s.deleted_at, f, NULL)::auth_sync.user_source;', p_new);
+    insert_body := format(E'DECLARE\n    f text[];\n    s auth_sync.user_source;\nBEGIN%s%s%s',
         CASE WHEN v_ins_f THEN format(E'\n    f := auth_sync.extract_user_fields(%1$s.raw_user_meta_data, %1$s.raw_app_meta_data, %1$s.email);', p_new) ELSE '' END,
+        CASE WHEN v_ins <> '' THEN v_src ELSE '' END,
         v_ins);
-    update_body := format(E'DECLARE\n    f text[];\nBEGIN\n    IF %s.deleted_at IS NOT NULL THEN\n        RETURN%%RET%%;\n    END IF;%s%s',
+    update_body := format(E'DECLARE\n    f text[];\n    s auth_sync.user_source;\nBEGIN\n    IF %s.deleted_at IS NOT NULL THEN\n        RETURN%%RET%%;\n    END IF;%s%s%s',
         p_new,
         CASE WHEN v_upd_f THEN format(E'\n    f := auth_sync.extract_user_fields(%1$s.raw_user_meta_data, %1$s.raw_app_meta_data, %1$s.email);', p_new) ELSE '' END,
+        CASE WHEN v_upd <> '' THEN v_src ELSE '' END,
         v_upd);
     RETURN NEXT;
 END
@@ -248,9 +263,8 @@ $gen$;
 -- * the same code inlined into the trigger functions create_user_profile() and
 --   refresh_user_profile() themselves (members of the extension, which pg_dump does not dump),
 --   sparing every sign-up a second function call.
--- Nobody but the owner may execute the generated functions; every name in them is qualified and
--- they run inside the trigger functions' pinned search_path, so they carry no SET clause of their
--- own (it would cost a configuration save and restore on every sign-up).
+-- Nobody but the owner may execute the generated functions; they pin search_path like every
+-- function of auth_sync.
 CREATE FUNCTION auth_sync._regenerate() RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -260,9 +274,9 @@ DECLARE
     c_header   constant text := E'-- generated by auth_sync._regenerate() from auth_sync.managed_tables; do not edit\n';
 BEGIN
     SELECT * INTO g FROM auth_sync._generated_bodies('r', 'o');
-    EXECUTE format('CREATE OR REPLACE FUNCTION auth_sync.generated_profile_insert(r auth.users) RETURNS void LANGUAGE plpgsql VOLATILE AS %L',
+    EXECUTE format('CREATE OR REPLACE FUNCTION auth_sync.generated_profile_insert(r auth.users) RETURNS void LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS %L',
                    c_header || g.insert_body || E'\nEND');
-    EXECUTE format('CREATE OR REPLACE FUNCTION auth_sync.generated_profile_update(o auth.users, r auth.users) RETURNS void LANGUAGE plpgsql VOLATILE AS %L',
+    EXECUTE format('CREATE OR REPLACE FUNCTION auth_sync.generated_profile_update(o auth.users, r auth.users) RETURNS void LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS %L',
                    c_header || replace(g.update_body, '%RET%', '') || E'\nEND');
     REVOKE ALL ON FUNCTION auth_sync.generated_profile_insert(auth.users) FROM PUBLIC;
     REVOKE ALL ON FUNCTION auth_sync.generated_profile_update(auth.users, auth.users) FROM PUBLIC;
@@ -321,9 +335,19 @@ $$;
 COMMENT ON FUNCTION auth_sync.refresh_user_profile() IS
     'AFTER UPDATE on auth.users (only when a mapped source column changed): refreshes mapped profile columns.';
 
+-- Runs one DDL statement on auth.users as its owner (only the owner may create or drop its
+-- triggers; auth_sync_definer is not it).
+CREATE FUNCTION auth_sync._auth_users_ddl(p_statement text) RETURNS void
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT auth_sync._as_owner('auth.users'::regclass, p_statement, 0)
+$$;
+
 -- (Re)creates the UPDATE trigger when the set of columns it must watch changed. Its WHEN clause
 -- names only those columns, so a sign-in (last_sign_in_at) costs no profile work unless a map
--- asks for last_sign_in_at.
+-- asks for last_sign_in_at. The DROP and CREATE take auth.users' strongest lock: they wait at most
+-- lock_timeout (a short one, retried) so that sign-ins are never queued behind them for long.
 CREATE FUNCTION auth_sync._install_update_trigger() RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -332,19 +356,54 @@ DECLARE
     v_deps text[] := auth_sync._update_dependencies();
     v_tag  text   := 'watches: ' || coalesce(nullif(array_to_string(v_deps, ', '), ''), '(nothing)');
     v_old  text;
+    v_found boolean;
 BEGIN
     SELECT obj_description(tg.oid, 'pg_trigger') INTO v_old
       FROM pg_trigger tg WHERE tg.tgrelid = 'auth.users'::regclass AND tg.tgname = 'auth_sync_refresh_profile';
-    IF FOUND AND v_old IS NOT DISTINCT FROM v_tag THEN
+    v_found := FOUND;
+    IF v_found AND v_old IS NOT DISTINCT FROM v_tag THEN
         RETURN;
     END IF;
-    IF FOUND THEN
-        DROP TRIGGER auth_sync_refresh_profile ON auth.users;
-    END IF;
-    EXECUTE format('CREATE TRIGGER auth_sync_refresh_profile AFTER UPDATE ON auth.users FOR EACH ROW WHEN ((%s) AND pg_catalog.current_setting(''auth_sync.bulk_import'', true) IS DISTINCT FROM ''on'') EXECUTE FUNCTION auth_sync.refresh_user_profile()',
-                   coalesce((SELECT string_agg(format('OLD.%1$I IS DISTINCT FROM NEW.%1$I', d), ' OR ')
-                               FROM unnest(v_deps) AS d), 'false'));
-    EXECUTE format('COMMENT ON TRIGGER auth_sync_refresh_profile ON auth.users IS %L', v_tag);
+    PERFORM auth_sync._with_short_lock_timeout(
+        CASE WHEN v_found THEN ARRAY['DROP TRIGGER auth_sync_refresh_profile ON auth.users'] ELSE '{}' END
+        || format('CREATE TRIGGER auth_sync_refresh_profile AFTER UPDATE ON auth.users FOR EACH ROW WHEN ((%s) AND auth_sync._flag(''auth_sync.bulk_import'') IS DISTINCT FROM ''on'') EXECUTE FUNCTION auth_sync.refresh_user_profile()',
+                  coalesce((SELECT string_agg(format('OLD.%1$I IS DISTINCT FROM NEW.%1$I', d), ' OR ')
+                              FROM unnest(v_deps) AS d), 'false'))
+        || format('COMMENT ON TRIGGER auth_sync_refresh_profile ON auth.users IS %L', v_tag));
+END
+$$;
+
+-- Runs DDL statements on auth.users (as its owner) each under a short lock_timeout, retrying a
+-- few times: ALTER-level locks on auth.users queue every sign-in behind them, so they are taken
+-- only when they can be had at once.
+CREATE FUNCTION auth_sync._with_short_lock_timeout(p_statements text[]) RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_old   text := current_setting('lock_timeout');
+    v_try   int  := 0;
+    v_stmt  text;
+BEGIN
+    LOOP
+        v_try := v_try + 1;
+        BEGIN
+            PERFORM set_config('lock_timeout', '200ms', true);
+            FOREACH v_stmt IN ARRAY p_statements LOOP
+                PERFORM auth_sync._auth_users_ddl(v_stmt);
+            END LOOP;
+            PERFORM set_config('lock_timeout', v_old, true);
+            RETURN;
+        EXCEPTION WHEN lock_not_available THEN
+            PERFORM set_config('lock_timeout', v_old, true);
+            IF v_try >= 25 THEN
+                RAISE EXCEPTION 'auth.users stayed locked by other sessions: auth_sync could not change its triggers'
+                    USING ERRCODE = 'lock_not_available',
+                          HINT = 'Retry when long transactions on auth.users have finished.';
+            END IF;
+            PERFORM pg_sleep(0.05 * v_try);
+        END;
+    END LOOP;
 END
 $$;
 
@@ -363,30 +422,39 @@ CREATE FUNCTION auth_sync._install_triggers(p_regenerate boolean DEFAULT true) R
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    v_ddl text[] := '{}';
 BEGIN
     IF p_regenerate THEN
         PERFORM auth_sync._regenerate();
     END IF;
+    -- the owner of auth.users creates the triggers (see _auth_users_ddl)
+    PERFORM auth_sync._grant_trigger_functions('auth.users'::regclass,
+        ARRAY['auth_sync.create_user_profile()', 'auth_sync.refresh_user_profile()',
+              'auth_sync.cleanup_deleted_users()', 'auth_sync._flag(text)']::regprocedure[]);
     IF NOT auth_sync._triggers_installed() THEN
         -- (while bulk_create_users writes the profiles itself, set-based, the WHEN clause keeps
-        -- Postgres from even calling the function)
-        CREATE TRIGGER auth_sync_create_profile AFTER INSERT ON auth.users
-            FOR EACH ROW WHEN (pg_catalog.current_setting('auth_sync.bulk_import', true) IS DISTINCT FROM 'on')
-            EXECUTE FUNCTION auth_sync.create_user_profile();
+        -- Postgres from even calling the function; only auth_sync's code can set that switch)
+        v_ddl := v_ddl || $t$CREATE TRIGGER auth_sync_create_profile AFTER INSERT ON auth.users
+            FOR EACH ROW WHEN (auth_sync._flag('auth_sync.bulk_import') IS DISTINCT FROM 'on')
+            EXECUTE FUNCTION auth_sync.create_user_profile()$t$::text;
     END IF;
-    PERFORM auth_sync._install_update_trigger();
     IF NOT EXISTS (SELECT FROM pg_trigger
                     WHERE tgrelid = 'auth.users'::regclass AND tgname = 'auth_sync_cleanup_deleted') THEN
         -- per statement, over the deleted rows: one set-based delete per table, however many
         -- users one statement deletes
-        -- (bulk_delete_users and co. remove the rows first and set auth_sync.bulk_delete locally:
-        -- the WHEN clause then spares the look for rows that are gone)
-        CREATE TRIGGER auth_sync_cleanup_deleted AFTER DELETE ON auth.users
+        -- (bulk_delete_users and co. remove the rows first and set auth_sync.bulk_delete: the WHEN
+        -- clause then spares the look for rows that are gone)
+        v_ddl := v_ddl || $t$CREATE TRIGGER auth_sync_cleanup_deleted AFTER DELETE ON auth.users
             REFERENCING OLD TABLE AS auth_sync_deleted_users
             FOR EACH STATEMENT
-            WHEN (pg_catalog.current_setting('auth_sync.bulk_delete', true) IS DISTINCT FROM 'on')
-            EXECUTE FUNCTION auth_sync.cleanup_deleted_users();
+            WHEN (auth_sync._flag('auth_sync.bulk_delete') IS DISTINCT FROM 'on')
+            EXECUTE FUNCTION auth_sync.cleanup_deleted_users()$t$::text;
     END IF;
+    IF v_ddl <> '{}' THEN
+        PERFORM auth_sync._with_short_lock_timeout(v_ddl);
+    END IF;
+    PERFORM auth_sync._install_update_trigger();
     -- linking new auth users to employees, when an employee table is registered (sql/employees.sql)
     PERFORM auth_sync._install_link_trigger();
 END
@@ -438,9 +506,10 @@ BEGIN
     SELECT coalesce(array_agg(tg.tgname::text ORDER BY tg.tgname), '{}') INTO v_names
       FROM pg_trigger tg
      WHERE tg.tgrelid = 'auth.users'::regclass AND tg.tgname LIKE 'auth\_sync\_%';
-    FOREACH v_name IN ARRAY v_names LOOP
-        EXECUTE format('DROP TRIGGER %I ON auth.users', v_name);
-    END LOOP;
+    IF v_names <> '{}' THEN
+        PERFORM auth_sync._with_short_lock_timeout(
+            ARRAY(SELECT format('DROP TRIGGER %I ON auth.users', n) FROM unnest(v_names) AS n));
+    END IF;
     IF to_regprocedure('auth_sync.generated_profile_insert(auth.users)') IS NOT NULL THEN
         DROP FUNCTION auth_sync.generated_profile_insert(auth.users);
     END IF;
@@ -482,6 +551,10 @@ BEGIN
     END IF;
     v_unique := auth_sync._validate_table(register_table.target, register_table.user_column,
                                           register_table.kind, v_map, register_table.source);
+    -- the caller could write and read these rows itself (auth_sync then does it for them)
+    PERFORM auth_sync._require_table_rights(register_table.target,
+        CASE register_table.kind WHEN 'profile' THEN 'SELECT, INSERT, UPDATE, DELETE' ELSE 'SELECT, DELETE' END);
+    PERFORM auth_sync._grant_read(register_table.target);
     INSERT INTO auth_sync.managed_tables AS m
            (target, user_column, kind, column_map, source, user_unique, registered_by)
     VALUES (register_table.target, register_table.user_column, register_table.kind, v_map,
@@ -511,10 +584,17 @@ AS $$
 DECLARE
     v_found boolean;
 BEGIN
+    IF EXISTS (SELECT FROM auth_sync.managed_tables m WHERE m.target = unregister_table.target)
+       AND EXISTS (SELECT FROM pg_class c WHERE c.oid = unregister_table.target) THEN
+        PERFORM auth_sync._require_table_rights(unregister_table.target, 'SELECT, INSERT, UPDATE, DELETE');
+    END IF;
     DELETE FROM auth_sync.managed_tables m WHERE m.target = unregister_table.target;
     v_found := FOUND;
     IF v_found THEN
         PERFORM auth_sync._registrations_changed();
+        IF NOT EXISTS (SELECT FROM auth_sync.linked_tables l WHERE l.target = unregister_table.target) THEN
+            PERFORM auth_sync._revoke_read(unregister_table.target);
+        END IF;
     END IF;
     PERFORM auth_sync._audit('unregister_table', jsonb_build_object('target', unregister_table.target::text),
                              jsonb_build_object('was_registered', v_found));

@@ -1,33 +1,67 @@
 -- Repairs and reports over the registered supabase profile tables.
 
--- The pieces of SQL every repair of one profile table needs, built from its column map with the
--- auth user as alias r and the derived fields as x.f.
+-- The pieces of SQL every repair of one profile table needs, built from its column map:
+-- * for the statements that write the table as its owner (through _as_owner()), over the
+--   auth_sync.user_source values r (unnest($1)): cols, vals, set_list, diff;
+-- * for auth_sync's own reads, over auth.users r and the derived fields x.f (from_users,
+--   lateral_fields): read_diff, whose casts stop at the columns' base types.
 CREATE FUNCTION auth_sync._profile_sql(p_target regclass)
-RETURNS TABLE (target regclass, user_column name, user_unique boolean,
-               cols text, vals text, set_list text, diff text, from_users text, lateral_fields text)
+RETURNS TABLE (target regclass, user_column name, user_unique boolean, uses_fields boolean,
+               cols text, vals text, set_list text, diff text, read_diff text, from_users text,
+               lateral_fields text)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     m record;
     c record;
-    v_uses_f boolean := false;
 BEGIN
     SELECT * INTO m FROM auth_sync.managed_tables mt WHERE mt.target = p_target;
     target := m.target; user_column := m.user_column; user_unique := m.user_unique;
-    cols := quote_ident(m.user_column); vals := 'r.id'; set_list := NULL; diff := NULL;
-    FOR c IN SELECT * FROM auth_sync._map_columns(m.target, m.user_column, m.column_map, 'r', 'x.f') LOOP
+    cols := quote_ident(m.user_column); vals := 'r.id'; set_list := NULL; diff := NULL; read_diff := NULL;
+    uses_fields := false;
+    FOR c IN SELECT * FROM auth_sync._map_columns(m.target, m.user_column, m.column_map, 'r', 'r.f') LOOP
         cols := cols || ', ' || quote_ident(c.column_name);
         vals := vals || ', ' || c.expr_sql;
         set_list := concat_ws(', ', set_list, format('%I = %s', c.column_name, c.expr_sql));
         diff := concat_ws(' OR ', diff, format('t.%I IS DISTINCT FROM %s', c.column_name, c.expr_sql));
-        v_uses_f := v_uses_f OR c.uses_derived;
+        uses_fields := uses_fields OR c.uses_derived;
     END LOOP;
-    lateral_fields := CASE WHEN v_uses_f THEN
+    FOR c IN SELECT * FROM auth_sync._map_columns(m.target, m.user_column, m.column_map, 'r', 'x.f') LOOP
+        read_diff := concat_ws(' OR ', read_diff, format('t.%I IS DISTINCT FROM %s', c.column_name, c.cmp_sql));
+    END LOOP;
+    lateral_fields := CASE WHEN uses_fields THEN
         ' CROSS JOIN LATERAL (SELECT auth_sync.extract_user_fields(r.raw_user_meta_data, r.raw_app_meta_data, r.email) AS f) AS x'
         ELSE '' END;
     from_users := 'auth.users r' || lateral_fields;
     RETURN NEXT;
+END
+$$;
+
+-- Inserts (p_op 'create') or refreshes (p_op 'refresh') the rows of the users p_src in the profile
+-- table of s (a _profile_sql row), as the table's owner; returns the user ids written.
+CREATE FUNCTION auth_sync._write_profiles(s record, p_op text, p_src auth_sync.user_source[]) RETURNS text[]
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_res jsonb;
+BEGIN
+    IF p_op = 'create' THEN
+        v_res := auth_sync._as_owner(s.target,
+            format('WITH w AS (INSERT INTO %s (%s) SELECT %s FROM unnest($1) AS r%s ON CONFLICT DO NOTHING RETURNING %I) SELECT jsonb_agg(w.%I::text ORDER BY w.%I) FROM w',
+                   s.target, s.cols, s.vals,
+                   CASE WHEN s.user_unique THEN ''
+                        ELSE format(' WHERE NOT EXISTS (SELECT FROM %s AS e WHERE e.%I = r.id)', s.target, s.user_column) END,
+                   s.user_column, s.user_column, s.user_column),
+            p_src);
+    ELSE
+        v_res := auth_sync._as_owner(s.target,
+            format('WITH w AS (UPDATE %s AS t SET %s FROM unnest($1) AS r WHERE t.%I = r.id AND (%s) RETURNING t.%I) SELECT jsonb_agg(DISTINCT w.%I::text) FROM w',
+                   s.target, s.set_list, s.user_column, s.diff, s.user_column, s.user_column),
+            p_src);
+    END IF;
+    RETURN ARRAY(SELECT jsonb_array_elements_text(coalesce(v_res, '[]')));
 END
 $$;
 
@@ -53,7 +87,6 @@ DECLARE
     v_dry       boolean := coalesce(sync_profiles.dry_run, false);
     s           record;
     v_op        text;
-    v_where     text;
     v_list      text;
     v_ids       text[];
     v_uuids     uuid[];
@@ -65,53 +98,37 @@ DECLARE
     v_state     text;
     v_msg       text;
 BEGIN
+    -- the caller could read and write every profile table itself
+    PERFORM auth_sync._require_table_rights(tt, CASE WHEN v_dry THEN 'SELECT' ELSE 'SELECT, INSERT, UPDATE' END)
+       FROM auth_sync._profile_tables() AS tt;
     -- one sync at a time: concurrent runs would only wait on each other's rows (or deadlock)
     PERFORM pg_advisory_xact_lock(hashtext('auth_sync.sync_profiles'));
     FOR s IN SELECT p.* FROM auth_sync._profile_tables() AS tt, auth_sync._profile_sql(tt) AS p LOOP
         v_tables := v_tables + 1;
         IF NOT v_dry AND NOT s.user_unique THEN
             -- no unique index on the user column: keep sign-ups out until this commits
-            EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', s.target);
+            PERFORM auth_sync._as_owner(s.target, format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', s.target), 0);
         END IF;
         FOREACH v_op IN ARRAY ARRAY['create', 'refresh'] LOOP
             CONTINUE WHEN v_op = 'refresh' AND s.set_list IS NULL;
-            -- the rows to work on: users without a row / rows whose mapped columns are stale
-            v_where := CASE v_op
-                WHEN 'create' THEN format('r.deleted_at IS NULL AND NOT EXISTS (SELECT FROM %s AS t WHERE t.%I = r.id)',
-                                          s.target, s.user_column)
-                ELSE format('t.%I = r.id AND r.deleted_at IS NULL AND (%s)', s.user_column, s.diff) END;
+            -- the users to work on: without a row / with a row whose mapped columns are stale
             v_list := CASE v_op
-                WHEN 'create' THEN format('SELECT r.id FROM auth.users r WHERE %s', v_where)
-                ELSE format('SELECT DISTINCT r.id FROM %s AS t, %s WHERE %s', s.target, s.from_users, v_where) END;
-            IF v_dry THEN
-                EXECUTE format('SELECT array_agg(l.id::text ORDER BY l.id) FROM (%s) AS l', v_list) INTO v_ids;
+                WHEN 'create' THEN format('SELECT r.id FROM auth.users r WHERE r.deleted_at IS NULL AND NOT EXISTS (SELECT FROM %s AS t WHERE t.%I = r.id)',
+                                          s.target, s.user_column)
+                ELSE format('SELECT DISTINCT r.id FROM %s AS t, %s WHERE t.%I = r.id AND r.deleted_at IS NULL AND (%s)',
+                            s.target, s.from_users, s.user_column, s.read_diff) END;
+            EXECUTE format('SELECT array_agg(l.id ORDER BY l.id) FROM (%s) AS l', v_list) INTO v_uuids;
+            IF v_dry OR v_uuids IS NULL THEN
+                v_ids := v_uuids::text[];
             ELSE
                 BEGIN
-                    IF v_op = 'create' THEN
-                        -- Find the missing users first, then insert them: an INSERT whose own
-                        -- NOT EXISTS probes the table it grows can get a quadratic plan when the
-                        -- table's statistics say it is empty.
-                        EXECUTE format('SELECT array_agg(l.id ORDER BY l.id) FROM (%s) AS l', v_list) INTO v_uuids;
-                        EXECUTE format('WITH w AS (INSERT INTO %s (%s) SELECT %s FROM unnest($1::uuid[]) AS m(id) JOIN auth.users r ON r.id = m.id%s ON CONFLICT DO NOTHING RETURNING %I) SELECT array_agg(w.%I::text ORDER BY w.%I) FROM w',
-                                       s.target, s.cols, s.vals, s.lateral_fields, s.user_column, s.user_column, s.user_column)
-                            INTO v_ids USING v_uuids;
-                    ELSE
-                        EXECUTE format('WITH w AS (UPDATE %s AS t SET %s FROM %s WHERE %s RETURNING t.%I) SELECT array_agg(DISTINCT w.%I::text) FROM w',
-                                       s.target, s.set_list, s.from_users, v_where, s.user_column, s.user_column)
-                            INTO v_ids;
-                    END IF;
+                    v_ids := auth_sync._write_profiles(s, v_op, auth_sync._user_sources(v_uuids, s.uses_fields));
                 EXCEPTION WHEN OTHERS THEN
                     -- the table refused some row: do it one user at a time, journal the refusals
                     v_ids := NULL;
-                    FOR v_id IN EXECUTE v_list || ' ORDER BY 1' LOOP
+                    FOREACH v_id IN ARRAY v_uuids LOOP
                         BEGIN
-                            EXECUTE CASE v_op
-                                WHEN 'create' THEN format('INSERT INTO %s (%s) SELECT %s FROM %s WHERE %s AND r.id = $1 ON CONFLICT DO NOTHING',
-                                                          s.target, s.cols, s.vals, s.from_users, v_where)
-                                ELSE format('UPDATE %s AS t SET %s FROM %s WHERE %s AND r.id = $1',
-                                            s.target, s.set_list, s.from_users, v_where) END
-                                USING v_id;
-                            v_ids := v_ids || v_id::text;
+                            v_ids := v_ids || auth_sync._write_profiles(s, v_op, auth_sync._user_sources(ARRAY[v_id], s.uses_fields));
                         EXCEPTION WHEN OTHERS THEN
                             GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_msg = MESSAGE_TEXT;
                             PERFORM auth_sync._record_failure(v_id::text, s.target::text, 'sync_' || v_op, v_state, v_msg);
@@ -132,7 +149,7 @@ BEGIN
                        CASE WHEN v_dry THEN 'would_' ELSE '' END
                        || CASE v_op WHEN 'create' THEN 'create' ELSE 'refresh' END
                        || CASE WHEN v_dry THEN '' ELSE CASE v_op WHEN 'create' THEN 'd' ELSE 'ed' END END
-                  FROM unnest(v_ids) AS u;
+                  FROM unnest(v_ids) AS u ORDER BY u;
         END LOOP;
     END LOOP;
 
@@ -164,6 +181,7 @@ DECLARE
     v_vals text;
     v_row  jsonb;
     v_done jsonb := '[]';
+    v_src  auth_sync.user_source[];
 BEGIN
     IF v_uid IS NULL THEN
         RAISE EXCEPTION 'user_id is required' USING ERRCODE = 'null_value_not_allowed';
@@ -189,9 +207,14 @@ BEGIN
         END IF;
     END LOOP;
 
-    -- the override values fit the columns of every table that has them (raises 22P02 & co. otherwise)
+    PERFORM auth_sync._require_table_rights(tt, 'SELECT, INSERT') FROM auth_sync._profile_tables() AS tt;
+    v_src := auth_sync._user_sources(ARRAY[v_uid], true, v_ov);
+
+    -- the override values fit the columns of every table that has them (raises 22P02 & co.
+    -- otherwise; the table's owner casts them, its domains' checks run as it)
     FOR s IN SELECT p.* FROM auth_sync._profile_tables() AS tt, auth_sync._profile_sql(tt) AS p LOOP
-        EXECUTE format('SELECT FROM jsonb_populate_record(NULL::%s, $1)', s.target) USING v_ov;
+        PERFORM auth_sync._as_owner(s.target,
+            format('SELECT NULL::jsonb FROM jsonb_populate_record(NULL::%s, $1)', s.target), v_ov);
     END LOOP;
 
     FOR s IN SELECT p.* FROM auth_sync._profile_tables() AS tt, auth_sync._profile_sql(tt) AS p LOOP
@@ -200,7 +223,7 @@ BEGIN
                string_agg(c.expr_sql, ', ' ORDER BY c.attnum)
           INTO v_cols, v_vals
           FROM auth_sync.managed_tables m,
-               auth_sync._map_columns(m.target, m.user_column, m.column_map, 'r', 'x.f') AS c
+               auth_sync._map_columns(m.target, m.user_column, m.column_map, 'r', 'r.f') AS c
          WHERE m.target = s.target AND NOT (v_ov ? c.column_name);
         SELECT concat_ws(', ', quote_ident(s.user_column), v_cols, string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)),
                concat_ws(', ', 'r.id', v_vals, string_agg(format('o.%I', a.attname), ', ' ORDER BY a.attnum))
@@ -210,11 +233,12 @@ BEGIN
         IF NOT s.user_unique THEN
             PERFORM pg_advisory_xact_lock(s.target::oid::int, hashtext(v_uid::text));
         END IF;
-        EXECUTE format('INSERT INTO %1$s AS t (%2$s) SELECT %3$s FROM %4$s, jsonb_populate_record(NULL::%1$s, $2) AS o
-                         WHERE r.id = $1 AND NOT EXISTS (SELECT FROM %1$s AS e WHERE e.%5$I = r.id)
-                        ON CONFLICT DO NOTHING RETURNING to_jsonb(t.*)',
-                       s.target, v_cols, v_vals, s.from_users, s.user_column)
-            INTO v_row USING v_uid, v_ov;
+        v_row := auth_sync._as_owner(s.target,
+            format('INSERT INTO %1$s AS t (%2$s) SELECT %3$s FROM unnest($1) AS r, jsonb_populate_record(NULL::%1$s, r.extra) AS o
+                     WHERE NOT EXISTS (SELECT FROM %1$s AS e WHERE e.%4$I = r.id)
+                    ON CONFLICT DO NOTHING RETURNING to_jsonb(t.*)',
+                   s.target, v_cols, v_vals, s.user_column),
+            v_src);
         table_name := s.target::text;
         IF v_row IS NOT NULL THEN
             action := 'created';
@@ -246,6 +270,7 @@ DECLARE
     s        record;
     v_values text;
 BEGIN
+    PERFORM auth_sync._require_table_rights(tt, 'SELECT') FROM auth_sync._profile_tables() AS tt;
     FOR s IN SELECT p.* FROM auth_sync._profile_tables() AS tt, auth_sync._profile_sql(tt) AS p LOOP
         -- one VALUES row per column: mapped columns compare with what sync would write, the
         -- others are the application's and are kept
@@ -259,7 +284,8 @@ BEGIN
           INTO v_values
           FROM pg_attribute a
           JOIN auth_sync.managed_tables m ON m.target = s.target
-          LEFT JOIN LATERAL auth_sync._map_columns(m.target, m.user_column, m.column_map, 'r', 'x.f') AS c
+          LEFT JOIN LATERAL (SELECT mc.column_name, mc.cmp_sql AS expr_sql
+                               FROM auth_sync._map_columns(m.target, m.user_column, m.column_map, 'r', 'x.f') AS mc) AS c
                  ON c.column_name = a.attname
          WHERE a.attrelid = s.target AND a.attnum > 0 AND NOT a.attisdropped AND a.attname <> s.user_column;
         CONTINUE WHEN v_values IS NULL;

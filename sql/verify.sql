@@ -62,10 +62,12 @@ BEGIN
                    ELSE 'missing roles: ' || array_to_string(v_missing, ', ') END;
     RETURN NEXT;
 
-    -- 5. no function of the extension is executable by PUBLIC
+    -- 5. no function of the extension is executable by PUBLIC (but _flag(), which the triggers'
+    --    WHEN clauses call as whoever writes the table: see sql/finalize.sql)
     SELECT array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text) INTO v_bad
       FROM pg_proc p
      WHERE p.pronamespace = 'auth_sync'::regnamespace
+       AND p.oid <> 'auth_sync._flag(text)'::regprocedure
        AND has_function_privilege('public', p.oid, 'EXECUTE');
     check_name := 'no_public_execute';
     ok := v_bad IS NULL;
@@ -81,7 +83,8 @@ BEGIN
      WHERE p.pronamespace = 'auth_sync'::regnamespace
        AND r.rolname IN ('anon', 'authenticated')
        AND has_function_privilege(r.oid, p.oid, 'EXECUTE')
-       AND NOT (r.rolname = 'authenticated' AND p.proname = ANY (c_client_functions));
+       AND NOT (r.rolname = 'authenticated' AND p.proname = ANY (c_client_functions))
+       AND p.oid <> 'auth_sync._flag(text)'::regprocedure;
     check_name := 'client_roles_execute';
     ok := v_bad IS NULL;
     detail := CASE WHEN ok THEN 'anon and authenticated can execute only client functions'
@@ -113,6 +116,21 @@ BEGIN
     ok := v_bad IS NULL;
     detail := CASE WHEN ok THEN 'every SECURITY DEFINER function pins search_path'
                    ELSE 'no pinned search_path: ' || array_to_string(v_bad, ', ') END;
+    RETURN NEXT;
+
+    -- 8b. no SECURITY DEFINER function runs as a superuser: each belongs to auth_sync_definer,
+    --     which is not one, cannot log in and has no members (a member could act as it)
+    SELECT array_agg(format('%s (owner %s)', p.oid::regprocedure, r.rolname) ORDER BY p.oid::regprocedure::text)
+      INTO v_bad
+      FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner
+     WHERE p.pronamespace = 'auth_sync'::regnamespace
+       AND p.prosecdef
+       AND (r.rolname <> 'auth_sync_definer' OR r.rolsuper OR r.rolcanlogin
+            OR EXISTS (SELECT FROM pg_auth_members am WHERE am.roleid = r.oid));
+    check_name := 'definer_not_superuser';
+    ok := v_bad IS NULL;
+    detail := CASE WHEN ok THEN 'SECURITY DEFINER functions run as auth_sync_definer (not a superuser, NOLOGIN, no members)'
+                   ELSE 'unsafe owner: ' || array_to_string(v_bad, ', ') END;
     RETURN NEXT;
 
     -- 9. the triggers on auth.users are installed

@@ -171,9 +171,27 @@ AS $$
                 THEN to_timestamp((p_ms #>> '{}')::bigint / 1000.0) END
 $$;
 
+-- The sources (see auth_sync.user_source) of the mirrored users p_ids of p_provider, by id: no
+-- auth.users id; extra holds the provider's user id (external_id), which their rows are keyed by.
+CREATE FUNCTION auth_sync._external_sources(p_provider text, p_ids text[], p_fields boolean)
+RETURNS auth_sync.user_source[]
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(array_agg(ROW(NULL, r.email, r.phone, r.email_confirmed_at, r.raw_user_meta_data,
+                                  r.raw_app_meta_data, r.created_at, r.last_sign_in_at, r.deleted_at,
+                                  CASE WHEN p_fields THEN auth_sync.extract_user_fields(r.raw_user_meta_data, r.raw_app_meta_data, r.email) END,
+                                  jsonb_build_object('external_id', e.external_id))::auth_sync.user_source
+                              ORDER BY e.external_id), '{}')
+      FROM auth_sync.external_users AS e
+     CROSS JOIN LATERAL auth_sync._external_auth_row(e.provider, e.email, e.data) AS r
+     WHERE e.provider = p_provider AND e.deleted_at IS NULL AND e.external_id = ANY (p_ids)
+$$;
+
 -- Creates the missing rows and refreshes the mapped columns of every profile table of
 -- p_provider for the mirrored users p_ids (all live mirrored users when NULL). p_dry counts.
--- One row per table and action (created / refreshed, or would_...), with the users.
+-- One row per table and action (created / refreshed, or would_...), with the users. (Finding
+-- reads as auth_sync; writing runs as the table's owner.)
 CREATE FUNCTION auth_sync._external_apply_profiles(p_provider text, p_ids text[], p_dry boolean)
 RETURNS TABLE (table_name text, action text, user_ids text[])
 LANGUAGE plpgsql VOLATILE
@@ -182,8 +200,8 @@ AS $$
 DECLARE
     s      record;
     v_from text;
-    v_sel  text;
     v_ids  text[];
+    v_res  jsonb;
 BEGIN
     FOR s IN SELECT p.* FROM auth_sync.managed_tables m, auth_sync._profile_sql(m.target) AS p
               WHERE m.kind = 'profile' AND m.source = p_provider
@@ -193,16 +211,18 @@ BEGIN
                           WHERE e.provider = $1 AND e.deleted_at IS NULL AND ($2::text[] IS NULL OR e.external_id = ANY ($2::text[]))',
                          s.lateral_fields);
         -- missing rows
-        v_sel := format('SELECT e.external_id%s FROM %s AND NOT EXISTS (SELECT FROM %s AS t WHERE t.%I = e.external_id)',
-                        substr(s.vals, length('r.id') + 1), v_from, s.target, s.user_column);
-        IF p_dry THEN
-            EXECUTE format('SELECT array_agg(l.external_id ORDER BY l.external_id) FROM (%s) AS l', v_sel)
-                INTO v_ids USING p_provider, p_ids;
-        ELSE
-            EXECUTE format('WITH w AS (INSERT INTO %s (%s) %s %s RETURNING %I) SELECT array_agg(w.%I::text ORDER BY w.%I) FROM w',
-                           s.target, s.cols, v_sel, CASE WHEN s.user_unique THEN 'ON CONFLICT DO NOTHING' ELSE '' END,
-                           s.user_column, s.user_column, s.user_column)
-                INTO v_ids USING p_provider, p_ids;
+        EXECUTE format('SELECT array_agg(e.external_id ORDER BY e.external_id) FROM %s AND NOT EXISTS (SELECT FROM %s AS t WHERE t.%I = e.external_id)',
+                       v_from, s.target, s.user_column)
+            INTO v_ids USING p_provider, p_ids;
+        IF v_ids IS NOT NULL AND NOT p_dry THEN
+            v_res := auth_sync._as_owner(s.target,
+                format('WITH w AS (INSERT INTO %s (%s) SELECT r.extra ->> %L%s FROM unnest($1) AS r%s RETURNING %I) SELECT jsonb_agg(w.%I::text ORDER BY w.%I) FROM w',
+                       s.target, s.cols, 'external_id', substr(s.vals, length('r.id') + 1),
+                       CASE WHEN s.user_unique THEN ' ON CONFLICT DO NOTHING'
+                            ELSE format(' WHERE NOT EXISTS (SELECT FROM %s AS t WHERE t.%I = r.extra ->> %L)', s.target, s.user_column, 'external_id') END,
+                       s.user_column, s.user_column, s.user_column),
+                auth_sync._external_sources(p_provider, v_ids, s.uses_fields));
+            v_ids := nullif(ARRAY(SELECT jsonb_array_elements_text(coalesce(v_res, '[]'))), '{}');
         END IF;
         IF v_ids IS NOT NULL THEN
             table_name := s.target::text; action := CASE WHEN p_dry THEN 'would_create' ELSE 'created' END;
@@ -211,15 +231,16 @@ BEGIN
         END IF;
         CONTINUE WHEN s.set_list IS NULL;
         -- stale mapped columns
-        IF p_dry THEN
-            EXECUTE format('SELECT array_agg(DISTINCT e.external_id) FROM %s AS t, %s AND t.%I = e.external_id AND (%s)',
-                           s.target, v_from, s.user_column, s.diff)
-                INTO v_ids USING p_provider, p_ids;
-        ELSE
-            EXECUTE format('WITH w AS (UPDATE %s AS t SET %s FROM %s AND t.%I = e.external_id AND (%s) RETURNING t.%I)
-                            SELECT array_agg(DISTINCT w.%I::text) FROM w',
-                           s.target, s.set_list, v_from, s.user_column, s.diff, s.user_column, s.user_column)
-                INTO v_ids USING p_provider, p_ids;
+        EXECUTE format('SELECT array_agg(DISTINCT e.external_id) FROM %s AS t, %s AND t.%I = e.external_id AND (%s)',
+                       s.target, v_from, s.user_column, s.read_diff)
+            INTO v_ids USING p_provider, p_ids;
+        IF v_ids IS NOT NULL AND NOT p_dry THEN
+            v_res := auth_sync._as_owner(s.target,
+                format('WITH w AS (UPDATE %s AS t SET %s FROM unnest($1) AS r WHERE t.%I = r.extra ->> %L AND (%s) RETURNING t.%I)
+                        SELECT jsonb_agg(DISTINCT w.%I::text) FROM w',
+                       s.target, s.set_list, s.user_column, 'external_id', s.diff, s.user_column, s.user_column),
+                auth_sync._external_sources(p_provider, v_ids, s.uses_fields));
+            v_ids := nullif(ARRAY(SELECT jsonb_array_elements_text(coalesce(v_res, '[]'))), '{}');
         END IF;
         IF v_ids IS NOT NULL THEN
             table_name := s.target::text; action := CASE WHEN p_dry THEN 'would_refresh' ELSE 'refreshed' END;
@@ -411,11 +432,17 @@ SET work_mem = '128MB'
 AS $$
 #variable_conflict use_column
 DECLARE
-    v_dry boolean := coalesce(reconcile_external.dry_run, false);
-    v_p   text := reconcile_external.provider;
-    s     record;
+    v_dry  boolean := coalesce(reconcile_external.dry_run, false);
+    v_p    text := reconcile_external.provider;
+    s      record;
+    v_gone text[];
+    v_sql  text;
+    v_res  jsonb;
 BEGIN
     PERFORM auth_sync._check_provider(v_p);
+    -- the caller could read and delete these rows itself
+    PERFORM auth_sync._require_table_rights(o.target, CASE WHEN v_dry THEN 'SELECT' ELSE 'SELECT, INSERT, UPDATE, DELETE' END)
+       FROM auth_sync._removal_order(v_p) AS o;
     PERFORM pg_advisory_xact_lock(hashtext('auth_sync.reconcile_external:' || v_p));
     -- 1. with the provider's full list: mirrored users it no longer has are deleted
     IF reconcile_external.known_ids IS NOT NULL THEN
@@ -441,32 +468,49 @@ BEGIN
     -- 3. orphans: rows of users the provider does not have (or NULL); 4. duplicates: keep the oldest
     FOR s IN SELECT o.*, m.user_unique FROM auth_sync._removal_order(v_p) AS o
                JOIN auth_sync.managed_tables m ON m.target = o.target ORDER BY o.pos LOOP
-        RETURN QUERY EXECUTE format(
-            CASE WHEN v_dry THEN
+        IF v_dry THEN
+            RETURN QUERY EXECUTE format(
                 $q$SELECT 'would_remove_orphans', t.%1$I::text, %2$L::text, count(*) FROM %3$s AS t
                     WHERE %4$s NOT EXISTS (SELECT FROM auth_sync._known_external($1, $2) AS k WHERE k.id = t.%1$I)
-                    GROUP BY 2 ORDER BY 2$q$
-            ELSE
-                $q$WITH d AS (DELETE FROM %3$s AS t
-                               WHERE %4$s NOT EXISTS (SELECT FROM auth_sync._known_external($1, $2) AS k WHERE k.id = t.%1$I)
-                              RETURNING t.%1$I::text AS uid)
-                   SELECT 'removed_orphans', d.uid, %2$L::text, count(*) FROM d GROUP BY 2 ORDER BY 2$q$ END,
-            s.user_column, s.target::text, s.target,
-            CASE WHEN s.kind = 'profile' THEN '' ELSE format('t.%I IS NOT NULL AND', s.user_column) END)
-        USING v_p, reconcile_external.known_ids;
+                    GROUP BY 2 ORDER BY 2$q$,
+                s.user_column, s.target::text, s.target,
+                CASE WHEN s.kind = 'profile' THEN '' ELSE format('t.%I IS NOT NULL AND', s.user_column) END)
+            USING v_p, reconcile_external.known_ids;
+        ELSE
+            -- (found as auth_sync, removed by the table's owner)
+            EXECUTE format(
+                $q$SELECT array_agg(DISTINCT t.%1$I::text) FROM %2$s AS t
+                    WHERE t.%1$I IS NOT NULL AND NOT EXISTS (SELECT FROM auth_sync._known_external($1, $2) AS k WHERE k.id = t.%1$I)$q$,
+                s.user_column, s.target)
+                INTO v_gone USING v_p, reconcile_external.known_ids;
+            RETURN QUERY
+                SELECT 'removed_orphans', e ->> 0, s.target::text, (e ->> 1)::bigint
+                  FROM jsonb_array_elements(coalesce(auth_sync._as_owner(s.target, format(
+                    $q$WITH d AS (DELETE FROM %1$s AS t WHERE t.%2$I = ANY ($1)%3$s RETURNING t.%2$I::text AS uid)
+                       SELECT jsonb_agg(jsonb_build_array(x.uid, x.n) ORDER BY x.uid) FROM (SELECT d.uid, count(*) AS n FROM d GROUP BY 1) AS x$q$,
+                    s.target, s.user_column, CASE WHEN s.kind = 'profile' THEN format(' OR t.%I IS NULL', s.user_column) ELSE '' END),
+                    coalesce(v_gone, '{}')), '[]')) AS e;
+        END IF;
         CONTINUE WHEN s.kind <> 'profile' OR s.user_unique;
-        RETURN QUERY EXECUTE format(
+        v_sql := format(
             $q$WITH extra AS (SELECT d.row_ctid FROM (
-                                 SELECT t.ctid AS row_ctid, row_number() OVER (PARTITION BY t.%1$I ORDER BY %4$s) AS n
-                                   FROM %3$s AS t WHERE t.%1$I IS NOT NULL) AS d WHERE d.n > 1),
-                    gone AS (%5$s)
-               SELECT %6$L, g.uid, %2$L::text, count(*) FROM gone AS g GROUP BY 2 ORDER BY 2$q$,
-            s.user_column, s.target::text, s.target, auth_sync._keep_order(s.target),
+                                 SELECT t.ctid AS row_ctid, row_number() OVER (PARTITION BY t.%1$I ORDER BY %3$s) AS n
+                                   FROM %2$s AS t WHERE t.%1$I IS NOT NULL) AS d WHERE d.n > 1),
+                    gone AS (%4$s)
+               SELECT jsonb_agg(jsonb_build_array(x.uid, x.n) ORDER BY x.uid) FROM (SELECT g.uid, count(*) AS n FROM gone AS g GROUP BY 1) AS x$q$,
+            s.user_column, s.target, auth_sync._keep_order(s.target),
             CASE WHEN v_dry THEN format('SELECT t.%I::text AS uid FROM %s AS t WHERE t.ctid = ANY (ARRAY(SELECT row_ctid FROM extra))',
                                         s.user_column, s.target)
                  ELSE format('DELETE FROM %s AS t WHERE t.ctid = ANY (ARRAY(SELECT row_ctid FROM extra)) RETURNING t.%I::text AS uid',
-                             s.target, s.user_column) END,
-            CASE WHEN v_dry THEN 'would_remove_duplicates' ELSE 'removed_duplicates' END);
+                             s.target, s.user_column) END);
+        IF v_dry THEN
+            EXECUTE v_sql INTO v_res;
+        ELSE
+            v_res := auth_sync._as_owner(s.target, v_sql, 0);
+        END IF;
+        RETURN QUERY SELECT CASE WHEN v_dry THEN 'would_remove_duplicates' ELSE 'removed_duplicates' END,
+                            e ->> 0, s.target::text, (e ->> 1)::bigint
+                       FROM jsonb_array_elements(coalesce(v_res, '[]')) AS e;
     END LOOP;
     -- 5. ids the provider reports that no webhook described: nothing to build their rows from
     RETURN QUERY

@@ -11,6 +11,7 @@ use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting};
 mod drop_guard;
 mod fields;
 mod import;
+mod privilege;
 mod webhook;
 
 ::pgrx::pg_module_magic!(name, version);
@@ -50,6 +51,8 @@ pub extern "C-unwind" fn _PG_init() {
         GucContext::Userset,
         GucFlags::default(),
     );
+    // last: it reserves the prefix, after every auth_sync setting is defined
+    privilege::define_internal_settings();
 }
 
 // In `cargo pgrx test` builds only, the Supabase auth fixture is created first, inside
@@ -66,9 +69,19 @@ extension_sql_file!(
     requires = ["preflight"]
 );
 extension_sql_file!(
+    "../sql/privilege.sql",
+    name = "privilege",
+    requires = [
+        "schema",
+        "fields",
+        privilege::_set_internal,
+        privilege::_flag
+    ]
+);
+extension_sql_file!(
     "../sql/internal.sql",
     name = "internal",
-    requires = ["schema"]
+    requires = ["privilege"]
 );
 extension_sql_file!("../sql/fields.sql", name = "fields", requires = ["schema"]);
 extension_sql_file!(
