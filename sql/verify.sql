@@ -122,7 +122,7 @@ BEGIN
                           'auth_sync_cleanup_deleted']
                    -- linking new auth users to employees, when an employee table is registered
                    || CASE WHEN EXISTS (SELECT FROM auth_sync.linked_tables)
-                           THEN ARRAY['auth_sync_link_employees'] ELSE '{}'::text[] END) AS t
+                           THEN ARRAY['auth_sync_link_confirmed', 'auth_sync_link_employees'] ELSE '{}'::text[] END) AS t
      WHERE to_regclass('auth.users') IS NULL
         OR NOT EXISTS (SELECT FROM pg_trigger tg
                         WHERE tg.tgrelid = 'auth.users'::regclass AND tg.tgname = t AND tg.tgenabled <> 'D');
