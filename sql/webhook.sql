@@ -57,6 +57,63 @@ AS $$
     SELECT 'auth_sync_webhook_' || p_provider
 $$;
 
+-- Why schema vault is not to be used for secrets, or NULL when it is Supabase Vault: the schema
+-- and the objects auth_sync calls (vault.secrets, vault.decrypted_secrets, vault.create_secret,
+-- vault.update_secret) belong to the installed extension supabase_vault (pg_depend, or the
+-- extension's own schema), and each is owned by a superuser or by the role auth_sync runs as.
+-- A schema vault made by anyone else (any role with CREATE on the database can make one where
+-- Vault is not installed) would receive the secret in its create_secret(), run code as
+-- auth_sync's owner, and choose the key webhooks are verified with.
+CREATE FUNCTION auth_sync._vault_problem() RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_nsp oid := pg_catalog.to_regnamespace('vault');
+    v_ext record;
+    v_bad text[];
+BEGIN
+    IF v_nsp IS NULL THEN
+        RETURN 'there is no schema vault';
+    END IF;
+    SELECT e.oid, e.extnamespace INTO v_ext FROM pg_extension e WHERE e.extname = 'supabase_vault';
+    IF NOT FOUND THEN
+        RETURN 'schema vault is not Supabase Vault (the extension supabase_vault is not installed)';
+    END IF;
+    IF (SELECT count(DISTINCT c.relname) FROM pg_class c
+         WHERE c.relnamespace = v_nsp AND c.relname IN ('secrets', 'decrypted_secrets')) < 2
+       OR (SELECT count(DISTINCT p.proname) FROM pg_proc p
+            WHERE p.pronamespace = v_nsp AND p.proname IN ('create_secret', 'update_secret')) < 2 THEN
+        RETURN 'schema vault lacks vault.secrets, vault.decrypted_secrets, vault.create_secret or vault.update_secret';
+    END IF;
+    -- every object by those names (every overload of the functions), and the schema
+    WITH o(what, classid, objid, owner) AS (
+        SELECT 'schema vault', 'pg_namespace'::regclass, n.oid, n.nspowner FROM pg_namespace n WHERE n.oid = v_nsp
+        UNION ALL
+        SELECT format('vault.%I', c.relname), 'pg_class'::regclass, c.oid, c.relowner
+          FROM pg_class c WHERE c.relnamespace = v_nsp AND c.relname IN ('secrets', 'decrypted_secrets')
+        UNION ALL
+        SELECT p.oid::regprocedure::text, 'pg_proc'::regclass, p.oid, p.proowner
+          FROM pg_proc p WHERE p.pronamespace = v_nsp AND p.proname IN ('create_secret', 'update_secret')
+    )
+    SELECT array_agg(o.what || CASE WHEN m.member THEN ' (owned by ' || quote_ident(r.rolname) || ')'
+                                    ELSE ' (not part of the extension)' END ORDER BY o.what)
+      INTO v_bad
+      FROM o
+      CROSS JOIN LATERAL (SELECT (o.classid = 'pg_namespace'::regclass AND o.objid = v_ext.extnamespace)
+                                 OR EXISTS (SELECT FROM pg_depend d
+                                             WHERE d.classid = o.classid AND d.objid = o.objid AND d.objsubid = 0
+                                               AND d.refclassid = 'pg_extension'::regclass
+                                               AND d.refobjid = v_ext.oid AND d.deptype = 'e') AS member) AS m
+      LEFT JOIN pg_roles r ON r.oid = o.owner
+     WHERE NOT m.member OR NOT (coalesce(r.rolsuper, false) OR r.rolname = current_user);
+    IF v_bad IS NOT NULL THEN
+        RETURN 'schema vault is not Supabase Vault: ' || array_to_string(v_bad, ', ');
+    END IF;
+    RETURN NULL;
+END
+$$;
+
 CREATE FUNCTION auth_sync._check_provider(p_provider text) RETURNS void
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
@@ -84,7 +141,8 @@ BEGIN
     END IF;
     -- raises 22023 for a malformed secret, without repeating it
     PERFORM auth_sync._webhook_check_secret(set_webhook_secret.secret);
-    IF to_regnamespace('vault') IS NOT NULL THEN
+    -- (only Supabase Vault itself: any other schema named vault is passed over)
+    IF auth_sync._vault_problem() IS NULL THEN
         v_store := 'vault';
         EXECUTE 'SELECT s.id FROM vault.secrets s WHERE s.name = $1' INTO v_id
             USING auth_sync._vault_secret_name(set_webhook_secret.provider);
@@ -109,7 +167,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION auth_sync.set_webhook_secret(text, text) IS
-    'Stores a provider''s webhook signing secret (whsec_...) in Supabase Vault when schema vault exists, else in a table only the owner reads; returns where. Pass the secret as a bound parameter.';
+    'Stores a provider''s webhook signing secret (whsec_...) in Supabase Vault when the extension supabase_vault provides schema vault, else in a table only the owner reads; returns where. Pass the secret as a bound parameter.';
 
 -- The stored secret of a provider, or NULL.
 CREATE FUNCTION auth_sync._webhook_secret(p_provider text) RETURNS text
@@ -119,7 +177,7 @@ AS $$
 DECLARE
     v_secret text;
 BEGIN
-    IF to_regnamespace('vault') IS NOT NULL THEN
+    IF auth_sync._vault_problem() IS NULL THEN
         EXECUTE 'SELECT s.decrypted_secret FROM vault.decrypted_secrets s WHERE s.name = $1'
             INTO v_secret USING auth_sync._vault_secret_name(p_provider);
     END IF;
