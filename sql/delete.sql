@@ -580,7 +580,7 @@ BEGIN
                                 ('cleanup_orphans', 7), ('fix_duplicates', 8)) AS a(step, step_pos)
              WHERE m.kind = 'profile' OR a.step = 'cleanup_orphans') AS x;
 
-    INSERT INTO auth_sync.sync_runs (operation, dry_run, run_by, jwt_sub, started_at, counts)
+    INSERT INTO auth_sync.sync_runs (operation, dry_run, run_by, claimed_sub, started_at, counts)
     VALUES ('full_sync', v_dry, auth_sync._caller(), auth_sync._jwt_claims() ->> 'sub', v_started,
             (SELECT coalesce(jsonb_object_agg(s.key, s.total), '{}')
                FROM (SELECT r ->> 'step' AS key, sum((r ->> 'affected')::bigint) AS total

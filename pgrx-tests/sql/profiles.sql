@@ -296,7 +296,7 @@ SET LOCAL ROLE service_role;
 SELECT set_config('request.jwt.claims', '{"sub": "svc-1", "role": "service_role"}', true) IS NOT NULL AS claims_set;
 SELECT count(*) AS would_sync FROM auth_sync.sync_profiles(dry_run => true);
 COMMIT;
-SELECT db_user, jwt_sub, jwt_role, action, arguments FROM auth_sync.admin_audit_log ORDER BY id DESC LIMIT 2;
+SELECT db_user, session_role, claimed_sub, claimed_role, action, arguments FROM auth_sync.admin_audit_log ORDER BY id DESC LIMIT 2;
 SELECT action, count(*) FROM auth_sync.admin_audit_log GROUP BY action ORDER BY action;
 
 -- 14. RLS: a signed-in user reads and updates only their own profile, never role or is_active.
