@@ -30,19 +30,20 @@ RESET ROLE;
 UPDATE auth.users SET banned_until = now() + interval '7 days' WHERE id = :'suspended';
 SELECT * FROM ban_state ORDER BY 1;
 
--- Each calls delete_my_account() with the token issued before the ban: refused, nothing removed.
+-- Each calls delete_my_account() with the token issued before the ban (and commits): refused,
+-- nothing removed.
 BEGIN;
 SET LOCAL ROLE authenticated;
 SELECT set_config('request.jwt.claims', json_build_object('sub', :'leaver', 'role', 'authenticated')::text, true) IS NOT NULL AS claims_set;
 SELECT auth_sync.delete_my_account();
 \echo :LAST_ERROR_SQLSTATE
-ROLLBACK;
+COMMIT;
 BEGIN;
 SET LOCAL ROLE authenticated;
 SELECT set_config('request.jwt.claims', json_build_object('sub', :'suspended', 'role', 'authenticated')::text, true) IS NOT NULL AS claims_set;
 SELECT auth_sync.delete_my_account();
 \echo :LAST_ERROR_SQLSTATE
-ROLLBACK;
+COMMIT;
 SELECT * FROM ban_state ORDER BY 1;
 SELECT count(*) AS delete_my_account_audited FROM auth_sync.admin_audit_log
  WHERE action = 'delete_my_account' AND claimed_sub IN (:'leaver', :'suspended');
