@@ -678,7 +678,7 @@ BEGIN
                                 ('cleanup_orphans', 7), ('fix_duplicates', 8)) AS a(step, step_pos)
              WHERE m.kind = 'profile' OR a.step = 'cleanup_orphans') AS x;
 
-    INSERT INTO auth_sync.sync_runs (operation, dry_run, run_by, jwt_sub, started_at, counts)
+    INSERT INTO auth_sync.sync_runs (operation, dry_run, run_by, claimed_sub, started_at, counts)
     VALUES ('full_sync', v_dry, auth_sync._caller(), auth_sync._jwt_claims() ->> 'sub', v_started,
             (SELECT coalesce(jsonb_object_agg(s.key, s.total), '{}')
                FROM (SELECT r ->> 'step' AS key, sum((r ->> 'affected')::bigint) AS total
@@ -701,6 +701,7 @@ AS $$
 DECLARE
     v_sub     text := auth_sync._jwt_claims() ->> 'sub';
     v_id      uuid;
+    v_banned  timestamptz;
     v_removed jsonb;
 BEGIN
     IF v_sub IS NULL OR coalesce(auth_sync._jwt_claims() ->> 'role', '') = 'anon' THEN
@@ -726,10 +727,18 @@ BEGIN
     END IF;
     PERFORM pg_advisory_xact_lock_shared(hashtext('auth_sync.sync_profiles'));
     PERFORM auth_sync._lock_auth_users(ARRAY[v_sub::uuid]);
-    SELECT u.id INTO v_id FROM auth.users u WHERE u.id = v_sub::uuid AND u.deleted_at IS NULL;
+    SELECT u.id, u.banned_until INTO v_id, v_banned
+      FROM auth.users u WHERE u.id = v_sub::uuid AND u.deleted_at IS NULL;
     IF v_id IS NULL THEN
         RAISE EXCEPTION 'delete_my_account(): the signed-in user no longer exists'
             USING ERRCODE = 'no_data_found';
+    END IF;
+    -- a banned user (an offboarded employee whose access token has not expired yet) keeps no
+    -- right to delete the account and the rows keyed to it
+    IF v_banned > now() THEN
+        RAISE EXCEPTION 'delete_my_account(): the signed-in user is banned'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'A banned account cannot delete itself; an administrator can (auth_sync.bulk_delete_users).';
     END IF;
     SELECT d.removed INTO v_removed FROM auth_sync._delete_users(ARRAY[v_id], false, false) AS d WHERE d.user_id = v_id;
     PERFORM auth_sync._audit('delete_my_account', '{}', v_removed);

@@ -4,8 +4,12 @@
 -- provision_employee_accounts and find_employees_without_auth.
 --
 -- Everything happens in the transaction of the change that causes it:
--- * auth.users AFTER INSERT (per statement, over the new rows): a new auth user whose email
---   matches an unlinked employee (case-insensitively) is linked; an inactive one is banned.
+-- * auth.users AFTER INSERT (per row), and AFTER UPDATE when email_confirmed_at goes from NULL to
+--   a time: a new auth user whose email matches an unlinked employee (case-insensitively) is
+--   linked once that email is confirmed (a sign-up with someone else's address is not); an
+--   inactive one is banned.
+-- * an auth user column written by hand must name the employee's own account (the same email,
+--   confirmed), or the write fails (23514).
 -- * the linked table AFTER INSERT / UPDATE (per row, WHEN the columns that matter changed): an
 --   employee going inactive bans the auth user (banned_until = 'infinity', sessions revoked),
 --   going active lifts the ban auth_sync set (and only that one); an email change updates the
@@ -208,7 +212,9 @@ END
 $$;
 
 -- Links unlinked employees to the auth user with the same email (case-insensitively; live users
--- of the Auth server's instance only). p_user_ids: only employees whose email one of these users
+-- of the Auth server's instance only, whose email is confirmed: anyone can sign up with an
+-- employee's address, only its owner can confirm it; an unconfirmed user is linked when it
+-- confirms, by the auth_sync_link_confirmed trigger). p_user_ids: only employees whose email one of these users
 -- has (a sign-up, an import); NULL: every unlinked employee. An employee that two auth users
 -- match, or whose auth user is already linked to another employee, is not linked (status failed,
 -- logged FAILED). Linked inactive employees are banned. p_dry: the same report, nothing written
@@ -256,19 +262,22 @@ BEGIN
             SELECT e.k, e.em, count(*) AS n, (array_agg(u.id))[1] AS uid
               FROM e
               JOIN auth.users u ON u.instance_id = '00000000-0000-0000-0000-000000000000'
-                               AND lower(u.email::text) = e.le AND u.deleted_at IS NULL%6$s
+                               AND lower(u.email::text) = e.le AND u.deleted_at IS NULL
+                               AND u.email_confirmed_at IS NOT NULL%6$s
              GROUP BY e.k, e.em
         ), x AS (
             SELECT m.k, m.em,
                    CASE WHEN m.n = 1 THEN m.uid
                         ELSE (SELECT min(u.id::text)::uuid FROM auth.users u
                                WHERE u.instance_id = '00000000-0000-0000-0000-000000000000'
-                                 AND lower(u.email::text) = lower(m.em) AND u.deleted_at IS NULL) END AS uid,
+                                 AND lower(u.email::text) = lower(m.em) AND u.deleted_at IS NULL
+                                 AND u.email_confirmed_at IS NOT NULL) END AS uid,
                    CASE WHEN m.n > 1 THEN
                             format('%%s auth users have email %%s (%%s): link one by hand', m.n, m.em,
                                    (SELECT string_agg(u.id::text, ', ' ORDER BY u.id) FROM auth.users u
                                      WHERE u.instance_id = '00000000-0000-0000-0000-000000000000'
-                                       AND lower(u.email::text) = lower(m.em) AND u.deleted_at IS NULL))
+                                       AND lower(u.email::text) = lower(m.em) AND u.deleted_at IS NULL
+                                       AND u.email_confirmed_at IS NOT NULL))
                         WHEN o.k IS NOT NULL THEN
                             format('auth user %%s (email %%s) is already linked to employee %%s', m.uid, m.em, o.k) END AS msg
               FROM m
@@ -339,9 +348,10 @@ $$;
 -- ---------------------------------------------------------------------------------------------
 
 -- Links new auth users (a sign-up's, a bulk_create_users call's) to the unlinked employees with
--- their email. Like the profile triggers it never blocks a sign-up or an import: a failure is
--- logged FAILED (unless auth_sync.strict_triggers).
-CREATE FUNCTION auth_sync._link_new_users(p_ids uuid[]) RETURNS void
+-- their email, once confirmed (p_source auth_user_confirmed: a user who just confirmed it). Like
+-- the profile triggers it never blocks a sign-up or an import: a failure is logged FAILED (unless
+-- auth_sync.strict_triggers).
+CREATE FUNCTION auth_sync._link_new_users(p_ids uuid[], p_source text DEFAULT 'auth_user_created') RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -353,14 +363,14 @@ BEGIN
         RETURN;
     END IF;
     BEGIN
-        PERFORM auth_sync._link_employees(p_ids, false, 'auth_user_created');
+        PERFORM auth_sync._link_employees(p_ids, false, p_source);
     EXCEPTION WHEN OTHERS THEN
         IF auth_sync._strict_triggers() THEN
             RAISE;
         END IF;
         GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_msg = MESSAGE_TEXT;
         INSERT INTO auth_sync.integration_sync_log (action, auth_user_id, request_data, status, error_message, completed_at)
-        SELECT 'LINK', u.id, jsonb_build_object('source', 'auth_user_created', 'email', u.email, 'sqlstate', v_state),
+        SELECT 'LINK', u.id, jsonb_build_object('source', p_source, 'email', u.email, 'sqlstate', v_state),
                'FAILED', v_msg, clock_timestamp()
           FROM auth.users u
          WHERE u.id = ANY (p_ids);
@@ -370,27 +380,31 @@ $$;
 
 -- AFTER INSERT on auth.users, per row (while an employee table is registered; the WHEN clause
 -- skips users without an email and bulk_create_users, which links set-based): links a new user
--- (a sign-up, an invite, an SSO login) to the unlinked employee with its email. The common case, a
--- sign-up that is nobody's employee, costs one index probe: static SQL generated at registration,
--- so its plan is cached.
+-- (a sign-up, an invite, an SSO login) to the unlinked employee with its email, when that email is
+-- confirmed. The same function is the AFTER UPDATE trigger auth_sync_link_confirmed, whose WHEN
+-- clause fires it when a user's email_confirmed_at goes from NULL to a time: an unconfirmed
+-- sign-up is linked when it confirms. The common case, a sign-up that is nobody's employee, costs
+-- one index probe: static SQL generated at registration, so its plan is cached.
 CREATE FUNCTION auth_sync.link_new_auth_user() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF NEW.deleted_at IS NOT NULL OR NEW.instance_id IS DISTINCT FROM '00000000-0000-0000-0000-000000000000' THEN
+    IF NEW.deleted_at IS NOT NULL OR NEW.instance_id IS DISTINCT FROM '00000000-0000-0000-0000-000000000000'
+       OR NEW.email_confirmed_at IS NULL THEN
         RETURN NULL;
     END IF;
     IF pg_catalog.to_regproc('auth_sync.generated_employee_pending') IS NOT NULL
        AND NOT auth_sync.generated_employee_pending(ARRAY[lower(NEW.email::text)]) THEN
         RETURN NULL;
     END IF;
-    PERFORM auth_sync._link_new_users(ARRAY[NEW.id]);
+    PERFORM auth_sync._link_new_users(ARRAY[NEW.id],
+        CASE WHEN TG_OP = 'UPDATE' THEN 'auth_user_confirmed' ELSE 'auth_user_created' END);
     RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION auth_sync.link_new_auth_user() IS
-    'Trigger on auth.users (AFTER INSERT, per row): links a new auth user to the unlinked employee with its email.';
+    'Trigger on auth.users (AFTER INSERT, and AFTER UPDATE when the email gets confirmed; per row): links a new, confirmed auth user to the unlinked employee with its email.';
 
 -- AFTER INSERT / UPDATE on the linked table, per row, only when its active, email or auth user
 -- column changed (the WHEN clause). Trigger arguments: key, email, active and auth user columns.
@@ -413,8 +427,28 @@ DECLARE
     v_new    text;
     v_other  uuid;
     v_prev   text;
+    v_auth   record;
 BEGIN
     IF v_uid IS DISTINCT FROM o_uid THEN
+        -- a link names the employee's own account only: an auth user with the employee's email
+        -- (case-insensitively), confirmed. Otherwise whoever may write this table could rename,
+        -- ban or sign out any account (an admin's, a customer's) through the link.
+        IF v_uid IS NOT NULL THEN
+            SELECT u.email::text AS email, u.email_confirmed_at IS NOT NULL AS confirmed INTO v_auth
+              FROM auth.users u WHERE u.id = v_uid;
+            IF NOT FOUND OR lower(v_auth.email) IS DISTINCT FROM lower(btrim(v_email)) THEN
+                RAISE EXCEPTION 'employee % cannot be linked to auth user %: its email is not the employee''s (%)',
+                        v_key, v_uid, coalesce(quote_literal(v_email), 'NULL')
+                    USING ERRCODE = 'check_violation',
+                          HINT = 'An employee links only to the auth user with the same email (in any case). Leave the auth user column NULL and run auth_sync.link_employees(), or correct the email.';
+            END IF;
+            IF NOT v_auth.confirmed THEN
+                RAISE EXCEPTION 'employee % cannot be linked to auth user %: its email % is not confirmed',
+                        v_key, v_uid, quote_literal(v_auth.email)
+                    USING ERRCODE = 'check_violation',
+                          HINT = 'Leave the auth user column NULL: auth_sync links the employee when the user confirms the email.';
+            END IF;
+        END IF;
         IF o_uid IS NOT NULL THEN
             IF NOT EXISTS (SELECT FROM auth.users u WHERE u.id = o_uid) THEN
                 -- the foreign key (ON DELETE SET NULL) unlinked an auth user that was deleted
@@ -492,14 +526,17 @@ $$;
 COMMENT ON FUNCTION auth_sync.employee_changed() IS
     'Trigger on the linked employee table (AFTER INSERT/UPDATE, per row, when active, email or the auth user changed): bans, unbans, email updates, link log.';
 
--- Creates (or drops, when no table is registered) the linking trigger on auth.users.
+-- Creates (or drops, when no table is registered) the linking triggers on auth.users: at sign-up,
+-- and when a user confirms the email.
 CREATE FUNCTION auth_sync._install_link_trigger() RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_exists boolean := EXISTS (SELECT FROM pg_trigger
-                                 WHERE tgrelid = 'auth.users'::regclass AND tgname = 'auth_sync_link_employees');
+    v_exists    boolean := EXISTS (SELECT FROM pg_trigger
+                                    WHERE tgrelid = 'auth.users'::regclass AND tgname = 'auth_sync_link_employees');
+    v_confirmed boolean := EXISTS (SELECT FROM pg_trigger
+                                    WHERE tgrelid = 'auth.users'::regclass AND tgname = 'auth_sync_link_confirmed');
 BEGIN
     IF EXISTS (SELECT FROM auth_sync.linked_tables) THEN
         IF NOT v_exists THEN
@@ -513,8 +550,25 @@ BEGIN
                       AND auth_sync._flag('auth_sync.bulk_import') IS DISTINCT FROM 'on')
                 EXECUTE FUNCTION auth_sync.link_new_auth_user()$t$]);
         END IF;
-    ELSIF v_exists THEN
-        PERFORM auth_sync._with_short_lock_timeout(ARRAY['DROP TRIGGER auth_sync_link_employees ON auth.users']);
+        IF NOT v_confirmed THEN
+            -- (an unconfirmed sign-up is linked when its email is confirmed; any other update of
+            -- a user, a sign-in included, does not even call the function)
+            PERFORM auth_sync._grant_trigger_functions('auth.users'::regclass,
+                ARRAY['auth_sync.link_new_auth_user()', 'auth_sync._flag(text)']::regprocedure[]);
+            PERFORM auth_sync._with_short_lock_timeout(ARRAY[$t$CREATE TRIGGER auth_sync_link_confirmed AFTER UPDATE ON auth.users
+                FOR EACH ROW
+                WHEN (OLD.email_confirmed_at IS NULL AND NEW.email_confirmed_at IS NOT NULL
+                      AND NEW.email IS NOT NULL
+                      AND auth_sync._flag('auth_sync.bulk_import') IS DISTINCT FROM 'on')
+                EXECUTE FUNCTION auth_sync.link_new_auth_user()$t$]);
+        END IF;
+    ELSE
+        IF v_exists THEN
+            PERFORM auth_sync._with_short_lock_timeout(ARRAY['DROP TRIGGER auth_sync_link_employees ON auth.users']);
+        END IF;
+        IF v_confirmed THEN
+            PERFORM auth_sync._with_short_lock_timeout(ARRAY['DROP TRIGGER auth_sync_link_confirmed ON auth.users']);
+        END IF;
     END IF;
 END
 $$;
@@ -1094,9 +1148,18 @@ BEGIN
     END IF;
     RETURN QUERY EXECUTE format($q$
         SELECT t.%1$I::bigint, t.%2$I::text, t.%3$I, t.%4$I, u.email::text, u.banned_until, u.last_sign_in_at,
-               CASE WHEN u.id IS NULL OR u.deleted_at IS NOT NULL THEN 'MISSING_AUTH_UID'
+               CASE WHEN u.id IS NULL
+                         -- (not linked, and the only auth users with the email have not confirmed
+                         -- it: linked when one does; looked up only for the unlinked employees)
+                         AND (SELECT bool_and(p.email_confirmed_at IS NULL) FROM auth.users p
+                               WHERE p.instance_id = '00000000-0000-0000-0000-000000000000'
+                                 AND lower(p.email::text) = lower(btrim(t.%2$I::text)) AND p.deleted_at IS NULL)
+                         THEN 'PENDING_CONFIRMATION'
+                    WHEN u.id IS NULL OR u.deleted_at IS NOT NULL THEN 'MISSING_AUTH_UID'
                     WHEN NOT t.%3$I AND (u.banned_until IS NULL OR u.banned_until <= now()) THEN 'INACTIVE_WITH_AUTH'
                     WHEN t.%3$I AND u.banned_until > now() THEN 'ACTIVE_BUT_BANNED'
+                    -- (linked to an auth user whose email is not confirmed: not proven to be theirs)
+                    WHEN u.email_confirmed_at IS NULL THEN 'PENDING_CONFIRMATION'
                     WHEN lower(u.email::text) IS DISTINCT FROM lower(btrim(t.%2$I::text)) THEN 'EMAIL_MISMATCH'
                     ELSE 'OK' END
           FROM %5$s AS t
@@ -1113,7 +1176,7 @@ SELECT m.employee_id, m.email, m.is_active, m.auth_user_id, m.auth_email, m.bann
        m.last_sign_in_at, m.sync_status
   FROM auth_sync.employee_monitor() AS m;
 COMMENT ON VIEW auth_sync.auth_sync_monitor IS
-    'One row per employee: its auth user, ban, last sign-in and sync_status (OK, MISSING_AUTH_UID, INACTIVE_WITH_AUTH, ACTIVE_BUT_BANNED, EMAIL_MISMATCH).';
+    'One row per employee: its auth user, ban, last sign-in and sync_status (OK, PENDING_CONFIRMATION, MISSING_AUTH_UID, INACTIVE_WITH_AUTH, ACTIVE_BUT_BANNED, EMAIL_MISMATCH).';
 
 -- The employee columns of get_auth_sync_summary().
 CREATE FUNCTION auth_sync._employee_counts()

@@ -39,7 +39,7 @@ BEGIN
             auth_sync.set_webhook_secret(text, text),
             auth_sync.handle_clerk_webhook(jsonb, text),
             auth_sync.analyze_external(text, text[]),
-            auth_sync.reconcile_external(text, text[], boolean),
+            auth_sync.reconcile_external(text, text[], boolean, boolean, timestamptz),
             auth_sync.register_linked_table(regclass, name, name, name, name),
             auth_sync.unregister_linked_table(regclass),
             auth_sync.create_employee_with_auth(jsonb, text),

@@ -6,15 +6,17 @@
 -- all in the caller's transaction.
 
 CREATE TABLE auth_sync.import_batches (
-    id          uuid        PRIMARY KEY,
-    started_at  timestamptz NOT NULL,
-    finished_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
-    run_by      text        NOT NULL,
-    jwt_sub     text        NULL,
-    source_name text        NULL,
-    options     jsonb       NOT NULL,
-    counts      jsonb       NOT NULL,
-    status      text        NOT NULL CHECK (status IN ('completed', 'partial', 'failed', 'dry_run'))
+    id           uuid        PRIMARY KEY,
+    started_at   timestamptz NOT NULL,
+    finished_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    -- who: known (the calling role, the login role) and claimed (request.jwt.claims; schema.sql)
+    run_by       text        NOT NULL,
+    session_role text        NOT NULL DEFAULT session_user,
+    claimed_sub  text        NULL,
+    source_name  text        NULL,
+    options      jsonb       NOT NULL,
+    counts       jsonb       NOT NULL,
+    status       text        NOT NULL CHECK (status IN ('completed', 'partial', 'failed', 'dry_run'))
 );
 COMMENT ON TABLE auth_sync.import_batches IS 'One row per bulk_create_users() call (never the file, a password or a hash).';
 
@@ -481,7 +483,7 @@ BEGIN
                      WHEN v_pending = 0 THEN 'completed'
                      WHEN v_atomic THEN 'failed'
                      ELSE 'partial' END;
-    INSERT INTO auth_sync.import_batches (id, started_at, run_by, jwt_sub, source_name, options, counts, status)
+    INSERT INTO auth_sync.import_batches (id, started_at, run_by, claimed_sub, source_name, options, counts, status)
     VALUES (v_batch, v_started, auth_sync._caller(), auth_sync._jwt_claims() ->> 'sub', bulk_create_users.source_name,
             jsonb_build_object('company', v_company, 'on_conflict', v_conflict, 'atomic', v_atomic,
                                'dry_run', v_dry, 'generate_passwords', v_gen),

@@ -30,12 +30,14 @@ BEGIN
 END
 $$;
 
--- One row of the admin audit log.
+-- One row of the admin audit log: the calling role and (the column's default) the login role, which
+-- the database knows, apart from the JWT's sub and role, which the request only claims (any SQL
+-- session can set request.jwt.claims).
 CREATE FUNCTION auth_sync._audit(p_action text, p_arguments jsonb, p_result jsonb) RETURNS void
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    INSERT INTO auth_sync.admin_audit_log (db_user, jwt_sub, jwt_role, action, arguments, result)
+    INSERT INTO auth_sync.admin_audit_log (db_user, claimed_sub, claimed_role, action, arguments, result)
     SELECT auth_sync._caller(), c ->> 'sub', c ->> 'role', p_action,
            coalesce(p_arguments, '{}'), coalesce(p_result, '{}')
       FROM (SELECT auth_sync._jwt_claims() AS c) AS claims

@@ -156,7 +156,7 @@ BEGIN
     IF v_failed > 0 THEN
         RAISE NOTICE 'sync_profiles: % row(s) refused by their table; see auth_sync.sync_failures', v_failed;
     END IF;
-    INSERT INTO auth_sync.sync_runs (operation, dry_run, run_by, jwt_sub, started_at, counts)
+    INSERT INTO auth_sync.sync_runs (operation, dry_run, run_by, claimed_sub, started_at, counts)
     VALUES ('sync_profiles', v_dry, auth_sync._caller(), auth_sync._jwt_claims() ->> 'sub', v_started,
             jsonb_build_object('tables', v_tables, 'created', v_created, 'refreshed', v_refreshed, 'failed', v_failed));
     PERFORM auth_sync._audit('sync_profiles', jsonb_build_object('dry_run', v_dry),

@@ -10,6 +10,7 @@ DECLARE
     v_library   text;
     v_missing   text[];
     v_bad       text[];
+    v_vault     text;
     -- Functions that signed-in users may call through the API.
     c_client_functions constant text[] := ARRAY['delete_my_account'];
     -- Functions that are not part of the admin API: internal helpers (named _*) and the code
@@ -140,7 +141,7 @@ BEGIN
                           'auth_sync_cleanup_deleted']
                    -- linking new auth users to employees, when an employee table is registered
                    || CASE WHEN EXISTS (SELECT FROM auth_sync.linked_tables)
-                           THEN ARRAY['auth_sync_link_employees'] ELSE '{}'::text[] END) AS t
+                           THEN ARRAY['auth_sync_link_confirmed', 'auth_sync_link_employees'] ELSE '{}'::text[] END) AS t
      WHERE to_regclass('auth.users') IS NULL
         OR NOT EXISTS (SELECT FROM pg_trigger tg
                         WHERE tg.tgrelid = 'auth.users'::regclass AND tg.tgname = t AND tg.tgenabled <> 'D');
@@ -170,6 +171,18 @@ BEGIN
     ok := v_bad IS NULL;
     detail := CASE WHEN ok THEN format('%s employee table(s) linked', (SELECT count(*) FROM auth_sync.linked_tables))
                    ELSE array_to_string(v_bad, '; ') END;
+    RETURN NEXT;
+
+    -- 12. where webhook secrets are kept: Supabase Vault, when schema vault is the extension
+    --     supabase_vault's; else auth_sync.webhook_secrets. A schema vault that is not Vault is
+    --     never used, and is reported (not ok): someone made it, and a secret stored there before
+    --     is no longer read.
+    check_name := 'webhook_secret_store';
+    v_vault := auth_sync._vault_problem();
+    ok := v_vault IS NULL OR to_regnamespace('vault') IS NULL;
+    detail := CASE WHEN v_vault IS NULL THEN 'Supabase Vault (extension supabase_vault)'
+                   WHEN ok THEN 'table auth_sync.webhook_secrets (no Supabase Vault)'
+                   ELSE 'table auth_sync.webhook_secrets; ' || v_vault || ': it is not used' END;
     RETURN NEXT;
 END
 $function$;

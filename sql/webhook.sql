@@ -57,6 +57,63 @@ AS $$
     SELECT 'auth_sync_webhook_' || p_provider
 $$;
 
+-- Why schema vault is not to be used for secrets, or NULL when it is Supabase Vault: the schema
+-- and the objects auth_sync calls (vault.secrets, vault.decrypted_secrets, vault.create_secret,
+-- vault.update_secret) belong to the installed extension supabase_vault (pg_depend, or the
+-- extension's own schema), and each is owned by a superuser or by the role auth_sync runs as.
+-- A schema vault made by anyone else (any role with CREATE on the database can make one where
+-- Vault is not installed) would receive the secret in its create_secret(), run code as
+-- auth_sync's owner, and choose the key webhooks are verified with.
+CREATE FUNCTION auth_sync._vault_problem() RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_nsp oid := pg_catalog.to_regnamespace('vault');
+    v_ext record;
+    v_bad text[];
+BEGIN
+    IF v_nsp IS NULL THEN
+        RETURN 'there is no schema vault';
+    END IF;
+    SELECT e.oid, e.extnamespace INTO v_ext FROM pg_extension e WHERE e.extname = 'supabase_vault';
+    IF NOT FOUND THEN
+        RETURN 'schema vault is not Supabase Vault (the extension supabase_vault is not installed)';
+    END IF;
+    IF (SELECT count(DISTINCT c.relname) FROM pg_class c
+         WHERE c.relnamespace = v_nsp AND c.relname IN ('secrets', 'decrypted_secrets')) < 2
+       OR (SELECT count(DISTINCT p.proname) FROM pg_proc p
+            WHERE p.pronamespace = v_nsp AND p.proname IN ('create_secret', 'update_secret')) < 2 THEN
+        RETURN 'schema vault lacks vault.secrets, vault.decrypted_secrets, vault.create_secret or vault.update_secret';
+    END IF;
+    -- every object by those names (every overload of the functions), and the schema
+    WITH o(what, classid, objid, owner) AS (
+        SELECT 'schema vault', 'pg_namespace'::regclass, n.oid, n.nspowner FROM pg_namespace n WHERE n.oid = v_nsp
+        UNION ALL
+        SELECT format('vault.%I', c.relname), 'pg_class'::regclass, c.oid, c.relowner
+          FROM pg_class c WHERE c.relnamespace = v_nsp AND c.relname IN ('secrets', 'decrypted_secrets')
+        UNION ALL
+        SELECT p.oid::regprocedure::text, 'pg_proc'::regclass, p.oid, p.proowner
+          FROM pg_proc p WHERE p.pronamespace = v_nsp AND p.proname IN ('create_secret', 'update_secret')
+    )
+    SELECT array_agg(o.what || CASE WHEN m.member THEN ' (owned by ' || quote_ident(r.rolname) || ')'
+                                    ELSE ' (not part of the extension)' END ORDER BY o.what)
+      INTO v_bad
+      FROM o
+      CROSS JOIN LATERAL (SELECT (o.classid = 'pg_namespace'::regclass AND o.objid = v_ext.extnamespace)
+                                 OR EXISTS (SELECT FROM pg_depend d
+                                             WHERE d.classid = o.classid AND d.objid = o.objid AND d.objsubid = 0
+                                               AND d.refclassid = 'pg_extension'::regclass
+                                               AND d.refobjid = v_ext.oid AND d.deptype = 'e') AS member) AS m
+      LEFT JOIN pg_roles r ON r.oid = o.owner
+     WHERE NOT m.member OR NOT (coalesce(r.rolsuper, false) OR r.rolname = current_user);
+    IF v_bad IS NOT NULL THEN
+        RETURN 'schema vault is not Supabase Vault: ' || array_to_string(v_bad, ', ');
+    END IF;
+    RETURN NULL;
+END
+$$;
+
 CREATE FUNCTION auth_sync._check_provider(p_provider text) RETURNS void
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
@@ -84,16 +141,23 @@ BEGIN
     END IF;
     -- raises 22023 for a malformed secret, without repeating it
     PERFORM auth_sync._webhook_check_secret(set_webhook_secret.secret);
-    IF to_regnamespace('vault') IS NOT NULL THEN
+    -- (only Supabase Vault itself: any other schema named vault is passed over)
+    IF auth_sync._vault_problem() IS NULL THEN
         v_store := 'vault';
-        EXECUTE 'SELECT s.id FROM vault.secrets s WHERE s.name = $1' INTO v_id
-            USING auth_sync._vault_secret_name(set_webhook_secret.provider);
+        -- (Vault's objects are its owner's: auth_sync uses them as that owner, with fixed statements)
+        v_id := (auth_sync._as_owner(to_regclass('vault.secrets'),
+                     'SELECT to_jsonb(s.id) FROM vault.secrets s WHERE s.name = $1',
+                     auth_sync._vault_secret_name(set_webhook_secret.provider)) #>> '{}')::uuid;
         IF v_id IS NULL THEN
-            EXECUTE 'SELECT vault.create_secret($1, $2, $3)'
-                USING set_webhook_secret.secret, auth_sync._vault_secret_name(set_webhook_secret.provider),
-                      'auth_sync: webhook signing secret of ' || set_webhook_secret.provider;
+            PERFORM auth_sync._as_owner(to_regclass('vault.secrets'),
+                $q$SELECT to_jsonb(vault.create_secret($1 ->> 'secret', $1 ->> 'name', $1 ->> 'description'))$q$,
+                jsonb_build_object('secret', set_webhook_secret.secret,
+                                   'name', auth_sync._vault_secret_name(set_webhook_secret.provider),
+                                   'description', 'auth_sync: webhook signing secret of ' || set_webhook_secret.provider));
         ELSE
-            EXECUTE 'SELECT vault.update_secret($1, $2)' USING v_id, set_webhook_secret.secret;
+            PERFORM auth_sync._as_owner(to_regclass('vault.secrets'),
+                $q$SELECT NULL::jsonb FROM (SELECT vault.update_secret(($1 ->> 'id')::uuid, $1 ->> 'secret')) AS x$q$,
+                jsonb_build_object('id', v_id, 'secret', set_webhook_secret.secret));
         END IF;
         DELETE FROM auth_sync.webhook_secrets w WHERE w.provider = set_webhook_secret.provider;
     ELSE
@@ -109,7 +173,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION auth_sync.set_webhook_secret(text, text) IS
-    'Stores a provider''s webhook signing secret (whsec_...) in Supabase Vault when schema vault exists, else in a table only the owner reads; returns where. Pass the secret as a bound parameter.';
+    'Stores a provider''s webhook signing secret (whsec_...) in Supabase Vault when the extension supabase_vault provides schema vault, else in a table only the owner reads; returns where. Pass the secret as a bound parameter.';
 
 -- The stored secret of a provider, or NULL.
 CREATE FUNCTION auth_sync._webhook_secret(p_provider text) RETURNS text
@@ -119,9 +183,10 @@ AS $$
 DECLARE
     v_secret text;
 BEGIN
-    IF to_regnamespace('vault') IS NOT NULL THEN
-        EXECUTE 'SELECT s.decrypted_secret FROM vault.decrypted_secrets s WHERE s.name = $1'
-            INTO v_secret USING auth_sync._vault_secret_name(p_provider);
+    IF auth_sync._vault_problem() IS NULL THEN
+        v_secret := auth_sync._as_owner(to_regclass('vault.secrets'),
+                        'SELECT to_jsonb(s.decrypted_secret) FROM vault.decrypted_secrets s WHERE s.name = $1',
+                        auth_sync._vault_secret_name(p_provider)) #>> '{}';
     END IF;
     IF v_secret IS NULL THEN
         SELECT w.secret INTO v_secret FROM auth_sync.webhook_secrets w WHERE w.provider = p_provider;
@@ -372,15 +437,21 @@ $$;
 COMMENT ON FUNCTION auth_sync.handle_clerk_webhook(jsonb, text) IS
     'Verifies a Clerk (Svix) webhook with the stored secret (SQLSTATE 28000 when it fails; nothing written), ignores a message id already processed, and applies user.created / user.updated / user.deleted to the tables registered with source => ''clerk''.';
 
--- The users a provider has now: known_ids when given, else the live mirrored users.
-CREATE FUNCTION auth_sync._known_external(p_provider text, p_known text[]) RETURNS TABLE (id text)
+-- The users a provider has now: known_ids when given, else the live mirrored users. With p_as_of
+-- (when known_ids was taken), known_ids plus the live mirrored users created or updated at the
+-- provider after it: a list is a snapshot, and a user who signed up since is not gone.
+CREATE FUNCTION auth_sync._known_external(p_provider text, p_known text[], p_as_of timestamptz DEFAULT NULL)
+RETURNS TABLE (id text)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT DISTINCT k FROM unnest(p_known) AS k WHERE p_known IS NOT NULL AND k IS NOT NULL
     UNION ALL
     SELECT e.external_id FROM auth_sync.external_users e
-     WHERE p_known IS NULL AND e.provider = p_provider AND e.deleted_at IS NULL
+     WHERE e.provider = p_provider AND e.deleted_at IS NULL
+       AND (p_known IS NULL
+            OR p_as_of IS NOT NULL AND (e.created_at > p_as_of
+                                        OR e.source_updated_at > (extract(epoch FROM p_as_of) * 1000)::bigint))
 $$;
 
 CREATE FUNCTION auth_sync.analyze_external(provider text, known_ids text[] DEFAULT NULL)
@@ -424,7 +495,8 @@ $$;
 COMMENT ON FUNCTION auth_sync.analyze_external(text, text[]) IS
     'Compares a provider''s users (known_ids, else the webhook mirror) with the tables registered for it: synced, missing_profile, duplicate, orphaned, provider_only.';
 
-CREATE FUNCTION auth_sync.reconcile_external(provider text, known_ids text[] DEFAULT NULL, dry_run boolean DEFAULT false)
+CREATE FUNCTION auth_sync.reconcile_external(provider text, known_ids text[] DEFAULT NULL, dry_run boolean DEFAULT false,
+                                             force boolean DEFAULT false, as_of timestamptz DEFAULT now())
 RETURNS TABLE (action text, user_id text, table_name text, row_count bigint)
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -432,24 +504,52 @@ SET work_mem = '128MB'
 AS $$
 #variable_conflict use_column
 DECLARE
-    v_dry  boolean := coalesce(reconcile_external.dry_run, false);
-    v_p    text := reconcile_external.provider;
-    s      record;
-    v_gone text[];
-    v_sql  text;
-    v_res  jsonb;
+    v_dry   boolean := coalesce(reconcile_external.dry_run, false);
+    v_force boolean := coalesce(reconcile_external.force, false);
+    v_as_of timestamptz := coalesce(reconcile_external.as_of, now());
+    v_p     text := reconcile_external.provider;
+    v_known text[];
+    v_live  bigint;
+    v_gone  bigint;
+    -- the largest share of the live mirrored users one call marks deleted without force => true
+    -- (a list that would delete more is more likely a failed or partial fetch than that many
+    -- users leaving at once)
+    c_max_share constant numeric := 0.10;
+    s       record;
+    v_orph  text[];
+    v_sql   text;
+    v_res   jsonb;
 BEGIN
     PERFORM auth_sync._check_provider(v_p);
     -- the caller could read and delete these rows itself
     PERFORM auth_sync._require_table_rights(o.target, CASE WHEN v_dry THEN 'SELECT' ELSE 'SELECT, INSERT, UPDATE, DELETE' END)
        FROM auth_sync._removal_order(v_p) AS o;
     PERFORM pg_advisory_xact_lock(hashtext('auth_sync.reconcile_external:' || v_p));
-    -- 1. with the provider's full list: mirrored users it no longer has are deleted
+    -- 1. with the provider's full list: mirrored users it no longer has are deleted, except those
+    --    created or updated at the provider after the list was taken (as_of)
     IF reconcile_external.known_ids IS NOT NULL THEN
+        v_known := ARRAY(SELECT k.id FROM auth_sync._known_external(v_p, reconcile_external.known_ids, v_as_of) AS k);
+        SELECT count(*), count(*) FILTER (WHERE NOT (e.external_id = ANY (v_known))) INTO v_live, v_gone
+          FROM auth_sync.external_users e WHERE e.provider = v_p AND e.deleted_at IS NULL;
+        -- an empty list, or one that would delete more than the share: refused unless forced
+        -- (a dry run only reports)
+        IF v_gone > 0 AND NOT v_force AND NOT v_dry THEN
+            IF NOT EXISTS (SELECT FROM unnest(reconcile_external.known_ids) AS k WHERE k IS NOT NULL) THEN
+                RAISE EXCEPTION 'reconcile_external(%): known_ids is empty, but % mirrored user(s) are live; nothing was changed',
+                        v_p, v_gone
+                    USING ERRCODE = 'invalid_parameter_value',
+                          HINT = 'An empty list is more often a failed fetch than a provider without users. If the provider really has none, call again with force => true.';
+            ELSIF v_gone > v_live * c_max_share THEN
+                RAISE EXCEPTION 'reconcile_external(%): known_ids would mark % of the % live mirrored users deleted (more than %); nothing was changed',
+                        v_p, v_gone, v_live, round(c_max_share * 100) || '%'
+                    USING ERRCODE = 'invalid_parameter_value',
+                          HINT = 'Check that known_ids is the provider''s complete list (every page); see dry_run => true. If so many users really left, call again with force => true.';
+            END IF;
+        END IF;
         RETURN QUERY
             WITH gone AS (
                 SELECT e.external_id FROM auth_sync.external_users e
-                 WHERE e.provider = v_p AND e.deleted_at IS NULL AND NOT (e.external_id = ANY (reconcile_external.known_ids))),
+                 WHERE e.provider = v_p AND e.deleted_at IS NULL AND NOT (e.external_id = ANY (v_known))),
             marked AS (
                 UPDATE auth_sync.external_users e SET deleted_at = pg_catalog.now(), updated_at = pg_catalog.now()
                   FROM gone WHERE NOT v_dry AND e.provider = v_p AND e.external_id = gone.external_id
@@ -462,7 +562,7 @@ BEGIN
     RETURN QUERY
         SELECT a.action, u, a.table_name, 1::bigint
           FROM auth_sync._external_apply_profiles(v_p,
-                   (SELECT array_agg(k.id) FROM auth_sync._known_external(v_p, reconcile_external.known_ids) AS k), v_dry) AS a,
+                   (SELECT array_agg(k.id) FROM auth_sync._known_external(v_p, reconcile_external.known_ids, v_as_of) AS k), v_dry) AS a,
                unnest(a.user_ids) AS u
          ORDER BY 1, 3, 2;
     -- 3. orphans: rows of users the provider does not have (or NULL); 4. duplicates: keep the oldest
@@ -471,25 +571,25 @@ BEGIN
         IF v_dry THEN
             RETURN QUERY EXECUTE format(
                 $q$SELECT 'would_remove_orphans', t.%1$I::text, %2$L::text, count(*) FROM %3$s AS t
-                    WHERE %4$s NOT EXISTS (SELECT FROM auth_sync._known_external($1, $2) AS k WHERE k.id = t.%1$I)
+                    WHERE %4$s NOT EXISTS (SELECT FROM auth_sync._known_external($1, $2, $3) AS k WHERE k.id = t.%1$I)
                     GROUP BY 2 ORDER BY 2$q$,
                 s.user_column, s.target::text, s.target,
                 CASE WHEN s.kind = 'profile' THEN '' ELSE format('t.%I IS NOT NULL AND', s.user_column) END)
-            USING v_p, reconcile_external.known_ids;
+            USING v_p, reconcile_external.known_ids, v_as_of;
         ELSE
             -- (found as auth_sync, removed by the table's owner)
             EXECUTE format(
                 $q$SELECT array_agg(DISTINCT t.%1$I::text) FROM %2$s AS t
-                    WHERE t.%1$I IS NOT NULL AND NOT EXISTS (SELECT FROM auth_sync._known_external($1, $2) AS k WHERE k.id = t.%1$I)$q$,
+                    WHERE t.%1$I IS NOT NULL AND NOT EXISTS (SELECT FROM auth_sync._known_external($1, $2, $3) AS k WHERE k.id = t.%1$I)$q$,
                 s.user_column, s.target)
-                INTO v_gone USING v_p, reconcile_external.known_ids;
+                INTO v_orph USING v_p, reconcile_external.known_ids, v_as_of;
             RETURN QUERY
                 SELECT 'removed_orphans', e ->> 0, s.target::text, (e ->> 1)::bigint
                   FROM jsonb_array_elements(coalesce(auth_sync._as_owner(s.target, format(
                     $q$WITH d AS (DELETE FROM %1$s AS t WHERE t.%2$I = ANY ($1)%3$s RETURNING t.%2$I::text AS uid)
                        SELECT jsonb_agg(jsonb_build_array(x.uid, x.n) ORDER BY x.uid) FROM (SELECT d.uid, count(*) AS n FROM d GROUP BY 1) AS x$q$,
                     s.target, s.user_column, CASE WHEN s.kind = 'profile' THEN format(' OR t.%I IS NULL', s.user_column) ELSE '' END),
-                    coalesce(v_gone, '{}')), '[]')) AS e;
+                    coalesce(v_orph, '{}')), '[]')) AS e;
         END IF;
         CONTINUE WHEN s.kind <> 'profile' OR s.user_unique;
         v_sql := format(
@@ -521,8 +621,10 @@ BEGIN
                             WHERE e.provider = v_p AND e.external_id = k AND e.deleted_at IS NULL)
          ORDER BY 2;
     PERFORM auth_sync._audit('reconcile_external',
-        jsonb_build_object('provider', v_p, 'known_ids', cardinality(reconcile_external.known_ids), 'dry_run', v_dry), '{}');
+        jsonb_build_object('provider', v_p, 'known_ids', cardinality(reconcile_external.known_ids), 'dry_run', v_dry,
+                           'force', v_force, 'as_of', v_as_of),
+        jsonb_strip_nulls(jsonb_build_object('mirrored_live', v_live, 'not_in_known_ids', v_gone)));
 END
 $$;
-COMMENT ON FUNCTION auth_sync.reconcile_external(text, text[], boolean) IS
-    'For missed webhooks: creates missing profile rows, removes orphans and fixes duplicates in the tables registered for a provider, in one transaction (dry_run: reports). known_ids is the provider''s full list of user ids; NULL uses the webhook mirror.';
+COMMENT ON FUNCTION auth_sync.reconcile_external(text, text[], boolean, boolean, timestamptz) IS
+    'For missed webhooks: creates missing profile rows, removes orphans and fixes duplicates in the tables registered for a provider, in one transaction (dry_run: reports). known_ids is the provider''s full list of user ids as of as_of (users created or updated after it are kept); NULL uses the webhook mirror. An empty list, or one that would mark more than 10% of the mirrored users deleted, is refused (22023) unless force => true.';

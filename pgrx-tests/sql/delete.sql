@@ -212,7 +212,7 @@ SELECT set_config('request.jwt.claims', '{"sub": "d0000000-0000-4000-8000-000000
 SELECT auth_sync.delete_my_account() AS removed;
 COMMIT;
 SELECT public.del_rows(9) AS user_9, public.del_rows(8) AS user_8;
-SELECT db_user, jwt_sub, jwt_role, result FROM auth_sync.admin_audit_log WHERE action = 'delete_my_account';
+SELECT db_user, session_role, claimed_sub, claimed_role, result FROM auth_sync.admin_audit_log WHERE action = 'delete_my_account';
 
 -- 9. Owner policies: a signed-in user reaches only their rows. Running it again changes nothing.
 SELECT * FROM auth_sync.enable_owner_policies('public.del_notes');

@@ -263,7 +263,7 @@ SET LOCAL ROLE service_role;
 SELECT set_config('request.jwt.claims', '{"sub": "server-1", "role": "service_role"}', true) IS NOT NULL AS claims;
 SELECT line_number, email, status FROM public.bulk_create_users(E'email\nrpc@example.com', source_name => 'rpc');
 COMMIT;
-SELECT db_user, jwt_sub, jwt_role, action, arguments ->> 'source_name' AS source_name, result ->> 'status' AS status
+SELECT db_user, session_role, claimed_sub, claimed_role, action, arguments ->> 'source_name' AS source_name, result ->> 'status' AS status
   FROM auth_sync.admin_audit_log WHERE action = 'bulk_create_users' ORDER BY id DESC LIMIT 1;
 SET ROLE authenticated;
 SELECT * FROM public.bulk_create_users(E'email\nnope@example.com');

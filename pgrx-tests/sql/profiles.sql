@@ -228,6 +228,8 @@ ALTER TABLE auth.users DISABLE TRIGGER auth_sync_cleanup_deleted;
 DELETE FROM auth.users WHERE id = 'a0000000-0000-4000-8000-000000000013';
 ALTER TABLE auth.users ENABLE TRIGGER auth_sync_cleanup_deleted;
 CREATE TABLE public.badges (user_id uuid NOT NULL, badge text);
+-- (as Supabase's default privileges give service_role every table of public)
+GRANT ALL ON public.badges TO service_role;
 SELECT table_name, user_column_unique FROM auth_sync.register_table('public.badges', 'user_id', column_map => '{"badge": "provider"}');
 SELECT count(*) AS badges_created FROM auth_sync.sync_profiles() WHERE table_name = 'public.badges';
 INSERT INTO public.badges VALUES ('a0000000-0000-4000-8000-000000000001', 'extra');
@@ -296,7 +298,7 @@ SET LOCAL ROLE service_role;
 SELECT set_config('request.jwt.claims', '{"sub": "svc-1", "role": "service_role"}', true) IS NOT NULL AS claims_set;
 SELECT count(*) AS would_sync FROM auth_sync.sync_profiles(dry_run => true);
 COMMIT;
-SELECT db_user, jwt_sub, jwt_role, action, arguments FROM auth_sync.admin_audit_log ORDER BY id DESC LIMIT 2;
+SELECT db_user, session_role, claimed_sub, claimed_role, action, arguments FROM auth_sync.admin_audit_log ORDER BY id DESC LIMIT 2;
 SELECT action, count(*) FROM auth_sync.admin_audit_log GROUP BY action ORDER BY action;
 
 -- 14. RLS: a signed-in user reads and updates only their own profile, never role or is_active.
