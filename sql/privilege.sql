@@ -105,6 +105,9 @@ CREATE FUNCTION auth_sync._grant_read(p_target regclass) RETURNS void
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
+    -- (revoked first: the grant then always ends the table's ACL, so registering again, as a
+    -- migration applied twice does, leaves the same ACL)
+    SELECT auth_sync._as_owner(p_target, format('REVOKE SELECT ON TABLE %s FROM auth_sync_definer', p_target), 0);
     SELECT auth_sync._as_owner(p_target, format('GRANT SELECT ON TABLE %s TO auth_sync_definer', p_target), 0)
 $$;
 

@@ -1,7 +1,8 @@
 -- Registered tables, the code generated from them, and the triggers on auth.users.
 
 CREATE VIEW auth_sync.registered_tables AS
-SELECT coalesce(format('%I.%I', n.nspname, c.relname), m.target::oid::text) AS table_name,
+-- (a table dropped without unregistering shows as its OID)
+SELECT CASE WHEN c.oid IS NULL THEN m.target::oid::text ELSE format('%I.%I', n.nspname, c.relname) END AS table_name,
        m.kind,
        m.source,
        m.user_column,

@@ -190,6 +190,7 @@ BEGIN
         RAISE EXCEPTION 'overrides must be a JSON object of column: value, e.g. {"role": "admin"}'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    PERFORM auth_sync._require_table_rights(tt, 'SELECT, INSERT') FROM auth_sync._profile_tables() AS tt;
     IF NOT EXISTS (SELECT FROM auth.users u WHERE u.id = v_uid) THEN
         RAISE EXCEPTION 'no auth user has id %', v_uid USING ERRCODE = 'no_data_found';
     END IF;
@@ -207,7 +208,6 @@ BEGIN
         END IF;
     END LOOP;
 
-    PERFORM auth_sync._require_table_rights(tt, 'SELECT, INSERT') FROM auth_sync._profile_tables() AS tt;
     v_src := auth_sync._user_sources(ARRAY[v_uid], true, v_ov);
 
     -- the override values fit the columns of every table that has them (raises 22P02 & co.

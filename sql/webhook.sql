@@ -114,6 +114,16 @@ BEGIN
 END
 $$;
 
+-- vault.secrets, looked up in the catalog (auth_sync_definer has no USAGE on schema vault: it
+-- uses Vault as the owner of vault.secrets, through _as_owner()).
+CREATE FUNCTION auth_sync._vault_secrets_table() RETURNS regclass
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT c.oid::regclass FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'vault' AND c.relname = 'secrets' AND c.relkind IN ('r', 'p')
+$$;
+
 CREATE FUNCTION auth_sync._check_provider(p_provider text) RETURNS void
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
@@ -145,17 +155,17 @@ BEGIN
     IF auth_sync._vault_problem() IS NULL THEN
         v_store := 'vault';
         -- (Vault's objects are its owner's: auth_sync uses them as that owner, with fixed statements)
-        v_id := (auth_sync._as_owner(to_regclass('vault.secrets'),
+        v_id := (auth_sync._as_owner(auth_sync._vault_secrets_table(),
                      'SELECT to_jsonb(s.id) FROM vault.secrets s WHERE s.name = $1',
                      auth_sync._vault_secret_name(set_webhook_secret.provider)) #>> '{}')::uuid;
         IF v_id IS NULL THEN
-            PERFORM auth_sync._as_owner(to_regclass('vault.secrets'),
+            PERFORM auth_sync._as_owner(auth_sync._vault_secrets_table(),
                 $q$SELECT to_jsonb(vault.create_secret($1 ->> 'secret', $1 ->> 'name', $1 ->> 'description'))$q$,
                 jsonb_build_object('secret', set_webhook_secret.secret,
                                    'name', auth_sync._vault_secret_name(set_webhook_secret.provider),
                                    'description', 'auth_sync: webhook signing secret of ' || set_webhook_secret.provider));
         ELSE
-            PERFORM auth_sync._as_owner(to_regclass('vault.secrets'),
+            PERFORM auth_sync._as_owner(auth_sync._vault_secrets_table(),
                 $q$SELECT NULL::jsonb FROM (SELECT vault.update_secret(($1 ->> 'id')::uuid, $1 ->> 'secret')) AS x$q$,
                 jsonb_build_object('id', v_id, 'secret', set_webhook_secret.secret));
         END IF;
@@ -184,7 +194,7 @@ DECLARE
     v_secret text;
 BEGIN
     IF auth_sync._vault_problem() IS NULL THEN
-        v_secret := auth_sync._as_owner(to_regclass('vault.secrets'),
+        v_secret := auth_sync._as_owner(auth_sync._vault_secrets_table(),
                         'SELECT to_jsonb(s.decrypted_secret) FROM vault.decrypted_secrets s WHERE s.name = $1',
                         auth_sync._vault_secret_name(p_provider)) #>> '{}';
     END IF;

@@ -163,8 +163,6 @@ pub unsafe extern "C-unwind" fn auth_sync_as_owner(
                 "auth_sync._as_owner: SPI_connect failed"
             );
         }
-        let plan = prepared(&query, arg_type);
-
         let mut saved_user = pg_sys::Oid::INVALID;
         let mut saved_context = 0i32;
         pg_sys::GetUserIdAndSecContext(&mut saved_user, &mut saved_context);
@@ -180,6 +178,8 @@ pub unsafe extern "C-unwind" fn auth_sync_as_owner(
                 | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32
                 | pg_sys::SECURITY_NOFORCE_RLS as i32,
         );
+        // (prepared as the owner too: its names are looked up with the owner's rights)
+        let plan = prepared(&query, arg_type);
         let mut values = [arg];
         let mut nulls = [if arg_null {
             b'n' as std::ffi::c_char

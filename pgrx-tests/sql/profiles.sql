@@ -228,8 +228,6 @@ ALTER TABLE auth.users DISABLE TRIGGER auth_sync_cleanup_deleted;
 DELETE FROM auth.users WHERE id = 'a0000000-0000-4000-8000-000000000013';
 ALTER TABLE auth.users ENABLE TRIGGER auth_sync_cleanup_deleted;
 CREATE TABLE public.badges (user_id uuid NOT NULL, badge text);
--- (as Supabase's default privileges give service_role every table of public)
-GRANT ALL ON public.badges TO service_role;
 SELECT table_name, user_column_unique FROM auth_sync.register_table('public.badges', 'user_id', column_map => '{"badge": "provider"}');
 SELECT count(*) AS badges_created FROM auth_sync.sync_profiles() WHERE table_name = 'public.badges';
 INSERT INTO public.badges VALUES ('a0000000-0000-4000-8000-000000000001', 'extra');
