@@ -70,7 +70,10 @@ BEGIN
     IF v_caller IS NOT NULL
        AND has_schema_privilege(v_caller, c.relnamespace, 'USAGE')
        AND (pg_has_role(v_caller, c.relowner, 'USAGE')
-            OR (p_privileges IS NOT NULL AND has_table_privilege(v_caller, p_target, p_privileges))) THEN
+            -- (each of them: has_table_privilege() with a list is true when any one is held)
+            OR (p_privileges IS NOT NULL
+                AND NOT EXISTS (SELECT FROM unnest(string_to_array(p_privileges, ',')) AS p(priv)
+                                 WHERE NOT has_table_privilege(v_caller, p_target, btrim(p.priv))))) THEN
         RETURN;
     END IF;
     RAISE EXCEPTION 'permission denied for table %', p_target

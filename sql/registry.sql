@@ -397,12 +397,12 @@ BEGIN
             RETURN;
         EXCEPTION WHEN lock_not_available THEN
             PERFORM set_config('lock_timeout', v_old, true);
-            IF v_try >= 25 THEN
+            IF v_try >= 10 THEN
                 RAISE EXCEPTION 'auth.users stayed locked by other sessions: auth_sync could not change its triggers'
                     USING ERRCODE = 'lock_not_available',
                           HINT = 'Retry when long transactions on auth.users have finished.';
             END IF;
-            PERFORM pg_sleep(0.05 * v_try);
+            PERFORM pg_sleep(0.1 * v_try);
         END;
     END LOOP;
 END

@@ -83,16 +83,85 @@ pub extern "C" fn pg_finfo_auth_sync_as_owner() -> &'static pg_sys::Pg_finfo_rec
     &V1_API
 }
 
-/// Restores the user id and security context it saved, however the statement ends (an ERROR
-/// unwinds through here as a Rust panic before pgrx raises it again).
-struct RestoreUser {
-    userid: pg_sys::Oid,
-    sec_context: i32,
+// Postgres' own SPI entry points and pg_re_throw, without pgrx's boundary guard: the guard would
+// turn an ERROR into a Rust panic and raise it again with only some of its fields (its constraint
+// name, for one, which the import reads, would be lost). Called only inside `run_as`, which catches
+// the longjmp itself.
+unsafe extern "C-unwind" {
+    #[link_name = "SPI_prepare"]
+    fn raw_spi_prepare(
+        src: *const std::ffi::c_char,
+        nargs: i32,
+        argtypes: *mut pg_sys::Oid,
+    ) -> pg_sys::SPIPlanPtr;
+    #[link_name = "SPI_keepplan"]
+    fn raw_spi_keepplan(plan: pg_sys::SPIPlanPtr) -> i32;
+    #[link_name = "SPI_execute_plan"]
+    fn raw_spi_execute_plan(
+        plan: pg_sys::SPIPlanPtr,
+        values: *mut pg_sys::Datum,
+        nulls: *const std::ffi::c_char,
+        read_only: bool,
+        tcount: i64,
+    ) -> i32;
+    #[link_name = "pg_re_throw"]
+    fn raw_pg_re_throw() -> !;
 }
 
-impl Drop for RestoreUser {
-    fn drop(&mut self) {
-        unsafe { pg_sys::SetUserIdAndSecContext(self.userid, self.sec_context) };
+/// Prepares (when `*plan` is null) and runs `plan` with the user id switched to `owner`, as
+/// ri_triggers.c does: the owner's privileges, SET ROLE and friends refused while they are in
+/// effect, the owner's own FORCE ROW LEVEL SECURITY not applied to it. The previous user id comes
+/// back however the statement ends. Returns SPI's result code, or `Err(())` when the statement
+/// raised an ERROR: the caller then frees what it holds and calls `raw_pg_re_throw()`, which
+/// raises that ERROR as Postgres made it (PG_TRY / PG_FINALLY, in Rust).
+///
+/// # Safety
+/// Inside an SPI connection; `values`/`nulls` hold one argument.
+unsafe fn run_as(
+    owner: pg_sys::Oid,
+    query: &CStr,
+    arg_type: pg_sys::Oid,
+    plan: &mut pg_sys::SPIPlanPtr,
+    values: *mut pg_sys::Datum,
+    nulls: *const std::ffi::c_char,
+) -> Result<i32, ()> {
+    unsafe {
+        let mut saved_user = pg_sys::Oid::INVALID;
+        let mut saved_context = 0i32;
+        pg_sys::GetUserIdAndSecContext(&mut saved_user, &mut saved_context);
+        let prev_exception_stack = pg_sys::PG_exception_stack;
+        let prev_context_stack = pg_sys::error_context_stack;
+        let mut rc = 0;
+        let jumped = cee_scape::call_with_sigsetjmp(false, |jump_buffer| {
+            pg_sys::PG_exception_stack = std::ptr::from_ref(jump_buffer).cast_mut().cast();
+            pg_sys::SetUserIdAndSecContext(
+                owner,
+                saved_context
+                    | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32
+                    | pg_sys::SECURITY_NOFORCE_RLS as i32,
+            );
+            if plan.is_null() {
+                // (prepared as the owner: its names are looked up with the owner's rights)
+                let mut types = [arg_type];
+                let prepared = raw_spi_prepare(query.as_ptr(), 1, types.as_mut_ptr());
+                if !prepared.is_null() {
+                    raw_spi_keepplan(prepared);
+                }
+                *plan = prepared;
+            }
+            if !plan.is_null() {
+                rc = raw_spi_execute_plan(*plan, values, nulls, false, 0);
+            }
+            0
+        });
+        pg_sys::PG_exception_stack = prev_exception_stack;
+        pg_sys::error_context_stack = prev_context_stack;
+        pg_sys::SetUserIdAndSecContext(saved_user, saved_context);
+        if jumped != 0 {
+            Err(())
+        } else {
+            Ok(rc)
+        }
     }
 }
 
@@ -156,6 +225,19 @@ pub unsafe extern "C-unwind" fn auth_sync_as_owner(
             }
         };
 
+        let key = (query, arg_type.to_u32());
+        let Ok(c_query) = CString::new(key.0.as_str()) else {
+            ereport!(
+                ERROR,
+                PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+                "auth_sync._as_owner: the statement contains a NUL byte"
+            );
+        };
+        let mut plan = PLANS
+            .with(|p| p.borrow().get(&key).copied())
+            .unwrap_or(std::ptr::null_mut());
+        let cached = !plan.is_null();
+
         if pg_sys::SPI_connect() < 0 {
             ereport!(
                 ERROR,
@@ -163,31 +245,37 @@ pub unsafe extern "C-unwind" fn auth_sync_as_owner(
                 "auth_sync._as_owner: SPI_connect failed"
             );
         }
-        let mut saved_user = pg_sys::Oid::INVALID;
-        let mut saved_context = 0i32;
-        pg_sys::GetUserIdAndSecContext(&mut saved_user, &mut saved_context);
-        let restore = RestoreUser {
-            userid: saved_user,
-            sec_context: saved_context,
-        };
-        // As ri_triggers.c does: the owner's privileges, SET ROLE and friends refused while they
-        // are in effect, and the owner's own FORCE ROW LEVEL SECURITY not applied to it.
-        pg_sys::SetUserIdAndSecContext(
-            owner,
-            saved_context
-                | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32
-                | pg_sys::SECURITY_NOFORCE_RLS as i32,
-        );
-        // (prepared as the owner too: its names are looked up with the owner's rights)
-        let plan = prepared(&query, arg_type);
         let mut values = [arg];
-        let mut nulls = [if arg_null {
+        let nulls = [if arg_null {
             b'n' as std::ffi::c_char
         } else {
             b' ' as std::ffi::c_char
         }];
-        let rc = pg_sys::SPI_execute_plan(plan, values.as_mut_ptr(), nulls.as_mut_ptr(), false, 0);
-        drop(restore);
+        let outcome = run_as(
+            owner,
+            &c_query,
+            arg_type,
+            &mut plan,
+            values.as_mut_ptr(),
+            nulls.as_ptr(),
+        );
+        let Ok(rc) = outcome else {
+            // (the ERROR longjmps past this frame and pgrx's: nothing may be left to drop)
+            drop(c_query);
+            drop(key);
+            raw_pg_re_throw();
+        };
+        if plan.is_null() {
+            ereport!(
+                ERROR,
+                PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+                "auth_sync._as_owner: SPI_prepare failed"
+            );
+        }
+        drop(c_query);
+        if !cached {
+            remember(key.0, arg_type, plan);
+        }
         if rc < 0 {
             ereport!(
                 ERROR,
@@ -228,41 +316,17 @@ pub unsafe extern "C-unwind" fn auth_sync_as_owner(
     }
 }
 
-/// The kept plan of `query` with one argument of type `arg_type` (prepared once per backend).
-unsafe fn prepared(query: &str, arg_type: pg_sys::Oid) -> pg_sys::SPIPlanPtr {
-    let key = (query.to_owned(), arg_type.to_u32());
-    if let Some(plan) = PLANS.with(|p| p.borrow().get(&key).copied()) {
-        return plan;
-    }
-    let Ok(c_query) = CString::new(query) else {
-        ereport!(
-            ERROR,
-            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
-            "auth_sync._as_owner: the statement contains a NUL byte"
-        );
-    };
-    unsafe {
-        let mut types = [arg_type];
-        let plan = pg_sys::SPI_prepare(c_query.as_ptr(), 1, types.as_mut_ptr());
-        if plan.is_null() {
-            ereport!(
-                ERROR,
-                PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
-                "auth_sync._as_owner: SPI_prepare failed"
-            );
-        }
-        pg_sys::SPI_keepplan(plan);
-        PLANS.with(|p| {
-            let mut p = p.borrow_mut();
-            if p.len() >= MAX_PLANS {
-                for (_, old) in p.drain() {
-                    pg_sys::SPI_freeplan(old);
-                }
+/// Keeps `plan` for `query` with one argument of type `arg_type`, for the rest of the backend.
+unsafe fn remember(query: String, arg_type: pg_sys::Oid, plan: pg_sys::SPIPlanPtr) {
+    PLANS.with(|p| {
+        let mut p = p.borrow_mut();
+        if p.len() >= MAX_PLANS {
+            for (_, old) in p.drain() {
+                unsafe { pg_sys::SPI_freeplan(old) };
             }
-            p.insert(key, plan);
-        });
-        plan
-    }
+        }
+        p.insert((query, arg_type.to_u32()), plan);
+    });
 }
 
 /// Sets one of auth_sync's internal settings for the rest of the transaction (like
