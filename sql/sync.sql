@@ -97,6 +97,8 @@ DECLARE
     v_tables    bigint := 0;
     v_state     text;
     v_msg       text;
+    v_lo        int;
+    c_slice     constant int := 50000;
 BEGIN
     -- the caller could read and write every profile table itself
     PERFORM auth_sync._require_table_rights(tt, CASE WHEN v_dry THEN 'SELECT' ELSE 'SELECT, INSERT, UPDATE' END)
@@ -122,7 +124,12 @@ BEGIN
                 v_ids := v_uuids::text[];
             ELSE
                 BEGIN
-                    v_ids := auth_sync._write_profiles(s, v_op, auth_sync._user_sources(v_uuids, s.uses_fields));
+                    -- (in slices: each goes to the table's owner as one array argument)
+                    v_ids := '{}';
+                    FOR v_lo IN 1 .. cardinality(v_uuids) BY c_slice LOOP
+                        v_ids := v_ids || auth_sync._write_profiles(s, v_op,
+                            auth_sync._user_sources(v_uuids[v_lo : v_lo + c_slice - 1], s.uses_fields));
+                    END LOOP;
                 EXCEPTION WHEN OTHERS THEN
                     -- the table refused some row: do it one user at a time, journal the refusals
                     v_ids := NULL;

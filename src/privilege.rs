@@ -69,7 +69,7 @@ pub fn define_internal_settings() {
 thread_local! {
     /// Prepared plans of the statements run as an owner, by statement text and argument type.
     /// Kept plans are revalidated by the plan cache when the tables they use change.
-    static PLANS: RefCell<HashMap<(String, u32), pg_sys::SPIPlanPtr>> = RefCell::new(HashMap::new());
+    static PLANS: RefCell<HashMap<u32, HashMap<String, pg_sys::SPIPlanPtr>>> = RefCell::new(HashMap::new());
 }
 
 /// Past this many statements the cache is emptied (generated statements name table OIDs, so a
@@ -119,7 +119,7 @@ unsafe extern "C-unwind" {
 /// Inside an SPI connection; `values`/`nulls` hold one argument.
 unsafe fn run_as(
     owner: pg_sys::Oid,
-    query: &CStr,
+    query: Option<&CStr>,
     arg_type: pg_sys::Oid,
     plan: &mut pg_sys::SPIPlanPtr,
     values: *mut pg_sys::Datum,
@@ -140,7 +140,7 @@ unsafe fn run_as(
                     | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32
                     | pg_sys::SECURITY_NOFORCE_RLS as i32,
             );
-            if plan.is_null() {
+            if let (true, Some(query)) = (plan.is_null(), query) {
                 // (prepared as the owner: its names are looked up with the owner's rights)
                 let mut types = [arg_type];
                 let prepared = raw_spi_prepare(query.as_ptr(), 1, types.as_mut_ptr());
@@ -199,7 +199,8 @@ pub unsafe extern "C-unwind" fn auth_sync_as_owner(
     unsafe {
         let (Some(rel), Some(query)) = (
             pgrx::fcinfo::pg_getarg::<pg_sys::Oid>(fcinfo, 0),
-            pgrx::fcinfo::pg_getarg::<String>(fcinfo, 1),
+            // (borrowed from the argument: a sign-up's lookup allocates nothing)
+            pgrx::fcinfo::pg_getarg::<&str>(fcinfo, 1),
         ) else {
             ereport!(
                 ERROR,
@@ -225,18 +226,25 @@ pub unsafe extern "C-unwind" fn auth_sync_as_owner(
             }
         };
 
-        let key = (query, arg_type.to_u32());
-        let Ok(c_query) = CString::new(key.0.as_str()) else {
-            ereport!(
-                ERROR,
-                PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
-                "auth_sync._as_owner: the statement contains a NUL byte"
-            );
-        };
         let mut plan = PLANS
-            .with(|p| p.borrow().get(&key).copied())
+            .with(|p| p.borrow().get(&arg_type.to_u32()).and_then(|m| m.get(query)).copied())
             .unwrap_or(std::ptr::null_mut());
         let cached = !plan.is_null();
+        // (the text to prepare, only when there is no plan yet)
+        let c_query = if cached {
+            None
+        } else {
+            match CString::new(query) {
+                Ok(c) => Some(c),
+                Err(_) => {
+                    ereport!(
+                        ERROR,
+                        PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+                        "auth_sync._as_owner: the statement contains a NUL byte"
+                    );
+                }
+            }
+        };
 
         if pg_sys::SPI_connect() < 0 {
             ereport!(
@@ -253,7 +261,7 @@ pub unsafe extern "C-unwind" fn auth_sync_as_owner(
         }];
         let outcome = run_as(
             owner,
-            &c_query,
+            c_query.as_deref(),
             arg_type,
             &mut plan,
             values.as_mut_ptr(),
@@ -262,7 +270,6 @@ pub unsafe extern "C-unwind" fn auth_sync_as_owner(
         let Ok(rc) = outcome else {
             // (the ERROR longjmps past this frame and pgrx's: nothing may be left to drop)
             drop(c_query);
-            drop(key);
             raw_pg_re_throw();
         };
         if plan.is_null() {
@@ -272,10 +279,10 @@ pub unsafe extern "C-unwind" fn auth_sync_as_owner(
                 "auth_sync._as_owner: SPI_prepare failed"
             );
         }
-        drop(c_query);
-        if !cached {
-            remember(key.0, arg_type, plan);
+        if c_query.is_some() {
+            remember(query.to_owned(), arg_type, plan);
         }
+        drop(c_query);
         if rc < 0 {
             ereport!(
                 ERROR,
@@ -320,12 +327,12 @@ pub unsafe extern "C-unwind" fn auth_sync_as_owner(
 unsafe fn remember(query: String, arg_type: pg_sys::Oid, plan: pg_sys::SPIPlanPtr) {
     PLANS.with(|p| {
         let mut p = p.borrow_mut();
-        if p.len() >= MAX_PLANS {
-            for (_, old) in p.drain() {
+        if p.values().map(HashMap::len).sum::<usize>() >= MAX_PLANS {
+            for (_, old) in p.drain().flat_map(|(_, m)| m) {
                 unsafe { pg_sys::SPI_freeplan(old) };
             }
         }
-        p.insert((query, arg_type.to_u32()), plan);
+        p.entry(arg_type.to_u32()).or_default().insert(query, plan);
     });
 }
 
