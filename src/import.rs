@@ -347,11 +347,13 @@ where
 }
 
 /// Stops the workers if the scope is left by a panic, so that the scope's join is quick.
-struct StopOnDrop<'a>(&'a HashControl);
+struct StopOnPanic<'a>(&'a HashControl);
 
-impl Drop for StopOnDrop<'_> {
+impl Drop for StopOnPanic<'_> {
     fn drop(&mut self) {
-        self.0.stop.store(true, Ordering::SeqCst);
+        if std::thread::panicking() {
+            self.0.stop.store(true, Ordering::SeqCst);
+        }
     }
 }
 
@@ -376,7 +378,7 @@ fn hash_with_interrupts(passwords: &[(usize, Zeroizing<String>)], cost: u32) -> 
         let inputs: Vec<&str> = todo.iter().map(|&k| passwords[k].1.as_str()).collect();
         let ctl = HashControl::default();
         let joined = std::thread::scope(|scope| {
-            let _stop = StopOnDrop(&ctl);
+            let _stop = StopOnPanic(&ctl);
             let worker = spawn_without_signals(scope, || {
                 import::hash_all(&inputs, cost, threads, &ctl)
             })
