@@ -91,7 +91,8 @@ pub fn define_settings() {
         pg_sys::DefineCustomIntVariable(
             c"auth_sync.hash_threads".as_ptr(),
             c"The most threads one bulk_create_users call hashes passwords on.".as_ptr(),
-            c"Defaults to the number of cores, and can be no more. Only superusers can change it.".as_ptr(),
+            c"Defaults to the number of cores, and can be no more. Only superusers can change it."
+                .as_ptr(),
             &raw mut HASH_THREADS,
             cores,
             1,
@@ -242,12 +243,8 @@ fn _import_prepare(
     let ids = import::random_uuids(rows.len())
         .unwrap_or_else(|e| random_error(import::PasswordError::Random(e.to_string())));
     // (converted row by row as Postgres reads them, so no second copy of the file is built)
-    let out = rows
-        .into_iter()
-        .zip(temp)
-        .zip(ids)
-        .enumerate()
-        .map(move |(k, ((mut row, temp_password), new_id))| -> PreparedRow {
+    let out = rows.into_iter().zip(temp).zip(ids).enumerate().map(
+        move |(k, ((mut row, temp_password), new_id))| -> PreparedRow {
             let has_password = has_plain[k] || row.password_hash.is_some();
             let (error_code, message) = match row.error.take() {
                 Some(e) => (Some(e.code.to_string()), Some(e.message)),
@@ -277,7 +274,8 @@ fn _import_prepare(
                 message,
                 pgrx::Uuid::from_bytes(new_id),
             )
-        });
+        },
+    );
     TableIterator::new(out)
 }
 
@@ -361,7 +359,10 @@ impl Drop for StopOnPanic<'_> {
 /// everything is hashed, when an interrupt is pending (a cancel stops the hashes in progress;
 /// anything else lets them finish) or when a progress report is due (the same). Between slices,
 /// with no thread running, the backend thread services interrupts and reports progress.
-fn hash_with_interrupts(passwords: &[(usize, Zeroizing<String>)], cost: u32) -> Vec<Option<String>> {
+fn hash_with_interrupts(
+    passwords: &[(usize, Zeroizing<String>)],
+    cost: u32,
+) -> Vec<Option<String>> {
     let mut result: Vec<Option<String>> = vec![None; passwords.len()];
     if passwords.is_empty() {
         return result;
@@ -379,10 +380,9 @@ fn hash_with_interrupts(passwords: &[(usize, Zeroizing<String>)], cost: u32) -> 
         let ctl = HashControl::default();
         let joined = std::thread::scope(|scope| {
             let _stop = StopOnPanic(&ctl);
-            let worker = spawn_without_signals(scope, || {
-                import::hash_all(&inputs, cost, threads, &ctl)
-            })
-            .ok()?;
+            let worker =
+                spawn_without_signals(scope, || import::hash_all(&inputs, cost, threads, &ctl))
+                    .ok()?;
             // (no NOTICE, no ereport, no CHECK_FOR_INTERRUPTS in here: see the module comment)
             while !worker.is_finished() {
                 std::thread::sleep(POLL);

@@ -551,7 +551,10 @@ impl Parser<'_> {
         let d = self.delim;
         self.b
             .get(from..)
-            .and_then(|rest| rest.iter().position(|&c| c == d || c == b'\r' || c == b'\n'))
+            .and_then(|rest| {
+                rest.iter()
+                    .position(|&c| c == d || c == b'\r' || c == b'\n')
+            })
             .map_or(self.b.len(), |i| from + i)
     }
 }
@@ -931,7 +934,11 @@ mod tests {
             max_header_name_chars: 5,
             ..ImportLimits::default()
         };
-        assert!(parse_csv("email,abcde,\"  \u{e9}\u{e9}\u{e9}\u{e9}\u{e9} \"\na@b.co,1,2\n", &limits).is_ok());
+        assert!(parse_csv(
+            "email,abcde,\"  \u{e9}\u{e9}\u{e9}\u{e9}\u{e9} \"\na@b.co,1,2\n",
+            &limits
+        )
+        .is_ok());
         let e = parse_csv("email,abcdef\na@b.co,1\n", &limits).unwrap_err();
         assert_eq!(e, FileError::HeaderNameTooLong { column: 2, max: 5 });
         assert_eq!(e.sqlstate(), "54000");

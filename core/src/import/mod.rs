@@ -17,8 +17,8 @@ pub use self::csv::{parse_csv, FileError, ImportLimits, ParsedFile, RawRecord, R
 pub use self::email::normalize_email;
 pub use self::ids::random_uuids;
 pub use self::password::{
-    generate_password, hash_all, HashControl, hash_bcrypt, hash_shape_ok, try_generate_password, verify_bcrypt,
-    PasswordError,
+    generate_password, hash_all, hash_bcrypt, hash_shape_ok, try_generate_password, verify_bcrypt,
+    HashControl, PasswordError,
 };
 pub use self::timestamp::normalize_timestamp;
 pub use self::validate::{

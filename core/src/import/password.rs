@@ -473,7 +473,11 @@ mod tests {
             ctl.stop.store(true, Ordering::Relaxed);
             worker.join().unwrap()
         });
-        assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
         assert_eq!(out, [None, None, None]);
         // a pause lets the pairs in progress finish: their hashes are kept, the rest is not started
         let passwords = vec!["password"; 64];

@@ -616,13 +616,15 @@ fn parse_object(column: &str, value: &str) -> Result<Map<String, Value>, RowErro
         return Ok(Map::new());
     }
     match serde_json::from_str::<Value>(value) {
-        Ok(Value::Object(map)) if map.iter().any(|(k, v)| k.contains('\0') || json_has_nul(v)) => Err(RowError::new(
-            INVALID_JSON,
-            format!(
+        Ok(Value::Object(map)) if map.iter().any(|(k, v)| k.contains('\0') || json_has_nul(v)) => {
+            Err(RowError::new(
+                INVALID_JSON,
+                format!(
                 "{column} holds the escape \\u0000 (a NUL character), which PostgreSQL's jsonb \
                  cannot store; remove it"
             ),
-        )),
+            ))
+        }
         Ok(Value::Object(map)) => Ok(map),
         Ok(other) => {
             let kind = match other {
@@ -874,7 +876,13 @@ mod tests {
     #[test]
     fn an_invalid_email_position_never_carries_a_password() {
         // the columns are swapped: the email position holds the password
-        for password in ["Secret-Pass-1", "hunter2", "P@ssw0rd!", "123456", "\u{e9}\u{e9}\u{e9}"] {
+        for password in [
+            "Secret-Pass-1",
+            "hunter2",
+            "P@ssw0rd!",
+            "123456",
+            "\u{e9}\u{e9}\u{e9}",
+        ] {
             let row = one(&format!("email,password\n{password},a@b.co\n"));
             assert_eq!(code(&row), Some(INVALID_EMAIL), "{password}");
             assert!(
@@ -926,7 +934,10 @@ mod tests {
     #[test]
     fn wrong_column_count_reports_the_real_count_of_a_long_line() {
         let rows = run(&format!("email,x\na@b.co{}\n", ",v".repeat(1000)));
-        assert_eq!(message(&rows[0]), "line 2 has 1001 fields; the header has 2");
+        assert_eq!(
+            message(&rows[0]),
+            "line 2 has 1001 fields; the header has 2"
+        );
     }
 
     #[test]
