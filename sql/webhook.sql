@@ -412,7 +412,9 @@ BEGIN
     -- 2. the message id, once: a concurrent delivery of the same id waits here for this one
     BEGIN
         SELECT e.event_type, e.data INTO v_type, v_data FROM auth_sync._clerk_event(handle_clerk_webhook.body) AS e;
-    EXCEPTION WHEN invalid_parameter_value THEN
+    -- (untranslatable_character: a string jsonb cannot hold, e.g. \u0000; _clerk_event refuses
+    -- that itself, this keeps any other such value a recorded failure too)
+    EXCEPTION WHEN invalid_parameter_value OR untranslatable_character THEN
         GET STACKED DIAGNOSTICS v_error = MESSAGE_TEXT;
     END;
     INSERT INTO auth_sync.webhook_events AS w (provider, svix_id, event_type, external_id, status, error)

@@ -4,24 +4,118 @@
 //!
 //! Plaintext passwords never leave this module: rows come back with bcrypt hashes, and a
 //! generated password only for the caller's report.
+//!
+//! Cancel, statement_timeout and pg_terminate_backend: Postgres raises them as an ERROR, a
+//! longjmp that must never cross Rust frames while hashing threads borrow them. So inside the
+//! thread scope the backend thread only polls Postgres' interrupt flags (it raises nothing, and
+//! emits no NOTICE, whose errfinish() would service a pending cancel); on a cancel it tells the
+//! workers to stop (they look between rounds of the key schedule), joins them, and only then lets
+//! Postgres raise, through pgrx's guarded ProcessInterrupts, which unwinds Rust: every buffer of
+//! the call is dropped, and those that held passwords are zeroed. The hashing threads block all
+//! signals, so Postgres' handlers run on the backend thread only.
 
-use auth_sync_core::import::{self, FileError, ImportLimits};
+use auth_sync_core::import::{self, FileError, HashControl, ImportLimits};
 use pgrx::prelude::*;
-use pgrx::{GucSetting, JsonB, PgSqlErrorCode};
+use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting, JsonB, PgSqlErrorCode};
 use std::ffi::CString;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
+use zeroize::Zeroizing;
+
+/// The highest `auth_sync.bcrypt_cost`: one hash at it takes about a second on a current core,
+/// sixteen times the Auth server's 10. Higher costs only make an import a denial of service.
+pub const MAX_BCRYPT_COST: i32 = 14;
 
 /// `auth_sync.bcrypt_cost`: the bcrypt cost of hashed plaintext passwords (the Auth server uses 10).
 pub static BCRYPT_COST: GucSetting<i32> = GucSetting::<i32>::new(10);
 /// `auth_sync.max_import_rows`: the most records one bulk_create_users() call accepts.
 pub static MAX_IMPORT_ROWS: GucSetting<i32> = GucSetting::<i32>::new(1_000_000);
+/// `auth_sync.max_import_bytes`: the largest CSV one call accepts, refused before parsing.
+pub static MAX_IMPORT_BYTES: GucSetting<i32> =
+    GucSetting::<i32>::new(import::csv::DEFAULT_MAX_BYTES as i32);
+/// `auth_sync.hash_threads`: at most this many hashing threads per backend. Defined by hand
+/// (not with GucSetting): its default, the number of cores, is only known at run time.
+static mut HASH_THREADS: std::ffi::c_int = 1;
 
+/// How often the backend thread looks at the interrupt flags while the workers hash.
+const POLL: Duration = Duration::from_millis(20);
 const PROGRESS_EVERY: Duration = Duration::from_secs(5);
+
+/// The cores this process may use (at least 1).
+fn cores() -> i32 {
+    std::thread::available_parallelism()
+        .map(|n| i32::try_from(n.get()).unwrap_or(i32::MAX))
+        .unwrap_or(1)
+        .max(1)
+}
+
+/// Registers the settings of bulk_create_users (from _PG_init). All are PGC_SUSET: they decide
+/// how much CPU and memory one call may take, and how strong the stored hashes are, which is the
+/// DBA's choice, not the caller's.
+pub fn define_settings() {
+    GucRegistry::define_int_guc(
+        c"auth_sync.bcrypt_cost",
+        c"bcrypt cost of the passwords bulk_create_users hashes.",
+        c"10, like the Supabase Auth server; at most 14. Each step doubles the hashing time. Only superusers can change it.",
+        &BCRYPT_COST,
+        4,
+        MAX_BCRYPT_COST,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"auth_sync.max_import_rows",
+        c"The most records one bulk_create_users call accepts.",
+        c"A larger file is refused whole (SQLSTATE 22023) before anything is written. Only superusers can change it.",
+        &MAX_IMPORT_ROWS,
+        1,
+        100_000_000,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"auth_sync.max_import_bytes",
+        c"The largest CSV one bulk_create_users call accepts.",
+        c"A larger one is refused (SQLSTATE 54000) before it is parsed. Only superusers can change it.",
+        &MAX_IMPORT_BYTES,
+        1,
+        i32::MAX,
+        GucContext::Suset,
+        GucFlags::UNIT_BYTE,
+    );
+    let cores = cores();
+    // SAFETY: written once here, before Postgres knows the variable; afterwards only Postgres'
+    // GUC code writes it, on the backend thread, which is also the only reader.
+    unsafe {
+        HASH_THREADS = cores;
+        pg_sys::DefineCustomIntVariable(
+            c"auth_sync.hash_threads".as_ptr(),
+            c"The most threads one bulk_create_users call hashes passwords on.".as_ptr(),
+            c"Defaults to the number of cores, and can be no more. Only superusers can change it."
+                .as_ptr(),
+            &raw mut HASH_THREADS,
+            cores,
+            1,
+            cores,
+            GucContext::Suset as isize as _,
+            0,
+            None,
+            None,
+            None,
+        );
+    }
+}
+
+fn hash_threads() -> usize {
+    // SAFETY: see define_settings; read on the backend thread.
+    let n = unsafe { std::ptr::read(&raw const HASH_THREADS) };
+    usize::try_from(n.clamp(1, cores())).unwrap_or(1)
+}
 
 fn file_error(e: FileError) -> ! {
     let code = match e.sqlstate() {
         "22P04" => PgSqlErrorCode::ERRCODE_BAD_COPY_FILE_FORMAT,
+        "54000" => PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
         _ => PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
     };
     ereport!(ERROR, code, e.message());
@@ -35,6 +129,22 @@ fn random_error(e: import::PasswordError) -> ! {
     );
 }
 
+/// Gives the allocator's free memory back to the OS when the call ends (also when it ends in an
+/// error): the parsed file is freed, but glibc keeps freed heap in the process otherwise, and a
+/// pooled connection would carry the peak of its largest import.
+struct TrimOnDrop;
+
+impl Drop for TrimOnDrop {
+    fn drop(&mut self) {
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        // SAFETY: malloc_trim only releases free memory; any thread may call it.
+        unsafe {
+            libc::malloc_trim(0);
+        }
+    }
+}
+
+// (pgrx needs the row type spelled out in the signature)
 type PreparedRow = (
     i32,
     i32,
@@ -58,8 +168,7 @@ type PreparedRow = (
 
 /// Parses and validates a CSV of users and hashes their passwords (when `hash_passwords`);
 /// `generate_passwords` gives a random password to each valid row that has none. Whole-file
-/// problems raise 22P04 / 22023; row problems come back as error_code / message.
-// (pgrx needs the row type spelled out in the signature)
+/// problems raise 22P04 / 22023 / 54000; row problems come back as error_code / message.
 #[allow(clippy::type_complexity)]
 #[pg_extern(volatile, parallel_unsafe)]
 fn _import_prepare(
@@ -89,19 +198,21 @@ fn _import_prepare(
         name!(new_id, pgrx::Uuid),
     ),
 > {
+    let _trim = TrimOnDrop;
     let limits = ImportLimits {
         max_rows: usize::try_from(MAX_IMPORT_ROWS.get()).unwrap_or(0),
+        max_bytes: usize::try_from(MAX_IMPORT_BYTES.get()).unwrap_or(0),
         ..ImportLimits::default()
     };
-    let parsed = import::parse_csv(csv, &limits).unwrap_or_else(|e| file_error(e));
-    let mut rows = import::validate(&parsed, &limits);
-    drop(parsed);
+    // (one record at a time: the parsed form of the whole file never exists)
+    let mut rows = import::parse_and_validate(csv, &limits).unwrap_or_else(|e| file_error(e));
 
     // which rows get a hash: their own plaintext password, or a generated one
-    let mut temp: Vec<Option<String>> = vec![None; rows.len()];
-    let mut plain: Vec<(usize, String)> = Vec::new();
+    let mut temp: Vec<Option<Zeroizing<String>>> = Vec::with_capacity(rows.len());
+    temp.resize_with(rows.len(), || None);
+    let mut plain: Vec<(usize, Zeroizing<String>)> = Vec::new();
     for (k, row) in rows.iter_mut().enumerate() {
-        let password = row.password.take();
+        let password = row.password.take().map(Zeroizing::new);
         if row.error.is_some() {
             continue;
         }
@@ -109,14 +220,16 @@ fn _import_prepare(
             Some(pw) if hash_passwords => plain.push((k, pw)),
             Some(_) => {}
             None if row.password_hash.is_none() && generate_passwords => {
-                let pw = import::try_generate_password().unwrap_or_else(|e| random_error(e));
+                let pw = Zeroizing::new(
+                    import::try_generate_password().unwrap_or_else(|e| random_error(e)),
+                );
                 temp[k] = Some(pw.clone());
                 plain.push((k, pw));
             }
             None => {}
         }
     }
-    let cost = u32::try_from(BCRYPT_COST.get()).unwrap_or(10);
+    let cost = u32::try_from(BCRYPT_COST.get().min(MAX_BCRYPT_COST)).unwrap_or(10);
     let hashes = hash_with_interrupts(&plain, cost);
     let mut has_plain = vec![false; rows.len()];
     for ((k, _), hash) in plain.iter().zip(hashes) {
@@ -129,44 +242,40 @@ fn _import_prepare(
     // OS CSPRNG for all of them: gen_random_uuid() per row costs a request each)
     let ids = import::random_uuids(rows.len())
         .unwrap_or_else(|e| random_error(import::PasswordError::Random(e.to_string())));
-    let out: Vec<PreparedRow> = rows
-        .into_iter()
-        .zip(temp)
-        .zip(ids)
-        .enumerate()
-        .map(|(k, ((row, temp_password), new_id))| {
+    // (converted row by row as Postgres reads them, so no second copy of the file is built)
+    let out = rows.into_iter().zip(temp).zip(ids).enumerate().map(
+        move |(k, ((mut row, temp_password), new_id))| -> PreparedRow {
             let has_password = has_plain[k] || row.password_hash.is_some();
-            let (error_code, message) = match row.error {
+            let (error_code, message) = match row.error.take() {
                 Some(e) => (Some(e.code.to_string()), Some(e.message)),
                 None => (None, None),
             };
-            let extra: serde_json::Map<String, serde_json::Value> = row
-                .extra
+            let extra: serde_json::Map<String, serde_json::Value> = std::mem::take(&mut row.extra)
                 .into_iter()
-                .map(|(k, v)| (k, serde_json::Value::String(v)))
+                .map(|(k, v)| (k.to_string(), serde_json::Value::String(v)))
                 .collect();
             (
                 i32::try_from(k + 1).unwrap_or(i32::MAX),
                 i32::try_from(row.line_number).unwrap_or(i32::MAX),
-                row.email,
-                row.id,
-                row.password_hash,
+                std::mem::take(&mut row.email),
+                row.id.take(),
+                row.password_hash.take(),
                 has_password,
-                temp_password,
-                row.phone,
-                row.company,
-                row.role,
+                temp_password.map(|mut pw| std::mem::take(&mut *pw)),
+                row.phone.take(),
+                row.company.take(),
+                row.role.take(),
                 row.email_confirmed,
-                row.created_at,
-                json_object(row.user_metadata),
-                json_object(row.app_metadata),
+                row.created_at.take(),
+                json_object(std::mem::take(&mut row.user_metadata)),
+                json_object(std::mem::take(&mut row.app_metadata)),
                 json_object(extra),
                 error_code,
                 message,
                 pgrx::Uuid::from_bytes(new_id),
             )
-        })
-        .collect();
+        },
+    );
     TableIterator::new(out)
 }
 
@@ -176,74 +285,176 @@ fn json_object(map: serde_json::Map<String, serde_json::Value>) -> Option<JsonB>
     (!map.is_empty()).then_some(JsonB(serde_json::Value::Object(map)))
 }
 
-fn interrupt_pending() -> bool {
-    // SAFETY: a sig_atomic_t that Postgres' signal handlers set; read it as they write it.
-    unsafe { std::ptr::read_volatile(&raw const pg_sys::InterruptPending) != 0 }
+/// What the backend thread found in Postgres' interrupt flags.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pending {
+    /// Nothing Postgres would act on now.
+    Nothing,
+    /// A cancel, statement_timeout or terminate that ProcessInterrupts will raise.
+    CancelOrDie,
+    /// Another interrupt (a barrier, a catch-up, ...) that ProcessInterrupts will service.
+    Other,
 }
 
-/// Hashes on all cores. Worker threads only hash; this (the backend) thread polls for
-/// interrupts and reports progress. A cancel or statement_timeout stops the workers within one
-/// hash per thread, then raises here, before anything is written.
-fn hash_with_interrupts(passwords: &[(usize, String)], cost: u32) -> Vec<Option<String>> {
+/// Reads the flags Postgres' signal handlers set, raising nothing.
+fn pending_interrupt() -> Pending {
+    // SAFETY: plain reads of sig_atomic_t / counters that only this (the backend) thread and its
+    // signal handlers write; read volatile as the handlers write them.
+    unsafe {
+        if std::ptr::read_volatile(&raw const pg_sys::InterruptPending) == 0
+            || std::ptr::read_volatile(&raw const pg_sys::InterruptHoldoffCount) != 0
+            || std::ptr::read_volatile(&raw const pg_sys::CritSectionCount) != 0
+        {
+            return Pending::Nothing;
+        }
+        let die = std::ptr::read_volatile(&raw const pg_sys::ProcDiePending) != 0;
+        let cancel = std::ptr::read_volatile(&raw const pg_sys::QueryCancelPending) != 0
+            && std::ptr::read_volatile(&raw const pg_sys::QueryCancelHoldoffCount) == 0;
+        if die || cancel {
+            Pending::CancelOrDie
+        } else {
+            Pending::Other
+        }
+    }
+}
+
+/// Starts a scoped thread with every signal blocked (it inherits the mask, and so do the
+/// threads it starts): Postgres' signal handlers must run on the backend thread only.
+fn spawn_without_signals<'scope, 'env, F, T>(
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    f: F,
+) -> std::io::Result<std::thread::ScopedJoinHandle<'scope, T>>
+where
+    F: FnOnce() -> T + Send + 'scope,
+    T: Send + 'scope,
+{
+    // SAFETY: sigfillset/pthread_sigmask on local sigset_t values; the backend thread's own
+    // mask is restored right after the spawn (signals that arrive meanwhile stay pending and
+    // are delivered then).
+    unsafe {
+        let mut all: libc::sigset_t = std::mem::zeroed();
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
+        let spawned = std::thread::Builder::new()
+            .name("auth_sync-hash".to_string())
+            .spawn_scoped(scope, f);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+        spawned
+    }
+}
+
+/// Stops the workers if the scope is left by a panic, so that the scope's join is quick.
+struct StopOnPanic<'a>(&'a HashControl);
+
+impl Drop for StopOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.stop.store(true, Ordering::SeqCst);
+        }
+    }
+}
+
+/// Hashes on up to `auth_sync.hash_threads` threads. The work runs in slices: a slice ends when
+/// everything is hashed, when an interrupt is pending (a cancel stops the hashes in progress;
+/// anything else lets them finish) or when a progress report is due (the same). Between slices,
+/// with no thread running, the backend thread services interrupts and reports progress.
+fn hash_with_interrupts(
+    passwords: &[(usize, Zeroizing<String>)],
+    cost: u32,
+) -> Vec<Option<String>> {
     let mut result: Vec<Option<String>> = vec![None; passwords.len()];
     if passwords.is_empty() {
         return result;
     }
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2);
+    let threads = hash_threads();
     let started = Instant::now();
     let mut last_note = started;
+    // (an interrupt that servicing left pending, e.g. held off, must not end every slice at once)
+    let mut skip_other = false;
     loop {
         let todo: Vec<usize> = (0..passwords.len())
             .filter(|&k| result[k].is_none())
             .collect();
-        if todo.is_empty() {
-            break;
-        }
         let inputs: Vec<&str> = todo.iter().map(|&k| passwords[k].1.as_str()).collect();
-        let cancel = AtomicBool::new(false);
-        let done = AtomicUsize::new(0);
+        let ctl = HashControl::default();
         let joined = std::thread::scope(|scope| {
-            let worker = scope.spawn(|| import::hash_all(&inputs, cost, threads, &cancel, &done));
+            let _stop = StopOnPanic(&ctl);
+            let worker =
+                spawn_without_signals(scope, || import::hash_all(&inputs, cost, threads, &ctl))
+                    .ok()?;
+            // (no NOTICE, no ereport, no CHECK_FOR_INTERRUPTS in here: see the module comment)
             while !worker.is_finished() {
-                std::thread::sleep(Duration::from_millis(20));
-                if interrupt_pending() {
-                    cancel.store(true, Ordering::SeqCst);
+                std::thread::sleep(POLL);
+                match pending_interrupt() {
+                    Pending::CancelOrDie => ctl.stop.store(true, Ordering::SeqCst),
+                    Pending::Other if !skip_other => ctl.pause.store(true, Ordering::SeqCst),
+                    _ => {}
                 }
                 if last_note.elapsed() >= PROGRESS_EVERY {
-                    last_note = Instant::now();
-                    let hashed = passwords.len() - todo.len() + done.load(Ordering::Relaxed);
-                    let secs = started.elapsed().as_secs_f64().max(0.001);
-                    let rate = hashed as f64 / secs;
-                    let eta = if rate > 0.0 {
-                        (passwords.len() - hashed) as f64 / rate
-                    } else {
-                        0.0
-                    };
-                    let text = format!(
-                        "auth_sync.bulk_create_users: {hashed} of {} passwords hashed ({rate:.0}/s, about {eta:.0} s left)",
-                        passwords.len()
-                    );
-                    notice!("{text}");
-                    report_activity(Some(&text));
+                    ctl.pause.store(true, Ordering::SeqCst);
                 }
             }
-            worker.join()
+            worker.join().ok()
         });
-        // raises the cancel / timeout error, if that is what interrupted us
+        drop(inputs);
+        // every worker has been joined: Postgres may raise now (a Rust panic through pgrx's
+        // guard, which drops and zeroes this call's buffers)
         pg_sys::check_for_interrupts!();
-        let hashed = match joined {
-            Ok(h) => h,
-            Err(_) => error!("auth_sync: a password hashing thread failed"),
+        skip_other = pending_interrupt() == Pending::Other;
+        let Some(hashed) = joined else {
+            ereport!(
+                ERROR,
+                PgSqlErrorCode::ERRCODE_INSUFFICIENT_RESOURCES,
+                "auth_sync: a password hashing thread could not be started or failed"
+            );
         };
         for (k, hash) in todo.into_iter().zip(hashed) {
-            if let Some(h) = hash {
-                result[k] = Some(h);
+            if hash.is_some() {
+                result[k] = hash;
             }
+        }
+        let interrupted = ctl.stop.load(Ordering::SeqCst) || ctl.pause.load(Ordering::SeqCst);
+        if !interrupted {
+            // a complete slice: what is still None was refused by the hashing
+            break;
+        }
+        if last_note.elapsed() >= PROGRESS_EVERY {
+            last_note = Instant::now();
+            report_progress(
+                result.iter().filter(|h| h.is_some()).count(),
+                passwords.len(),
+                started,
+            );
         }
     }
     result
+}
+
+/// The progress NOTICE and pg_stat_activity text, from the backend thread with no hashing
+/// thread running, and with interrupts held off so that the NOTICE itself never raises a
+/// pending cancel (it is raised at the next check instead).
+fn report_progress(hashed: usize, total: usize, started: Instant) {
+    let secs = started.elapsed().as_secs_f64().max(0.001);
+    let rate = hashed as f64 / secs;
+    let eta = if rate > 0.0 {
+        (total - hashed) as f64 / rate
+    } else {
+        0.0
+    };
+    let text = format!(
+        "auth_sync.bulk_create_users: {hashed} of {total} passwords hashed ({rate:.0}/s, about {eta:.0} s left)"
+    );
+    // SAFETY: HOLD_INTERRUPTS / RESUME_INTERRUPTS; an ERROR resets the count in errfinish().
+    unsafe {
+        pg_sys::InterruptHoldoffCount += 1;
+    }
+    notice!("{text}");
+    report_activity(Some(&text));
+    unsafe {
+        pg_sys::InterruptHoldoffCount -= 1;
+    }
+    pg_sys::check_for_interrupts!();
 }
 
 fn report_activity(message: Option<&str>) {

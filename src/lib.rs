@@ -31,26 +31,7 @@ pub extern "C-unwind" fn _PG_init() {
         GucContext::Userset,
         GucFlags::default(),
     );
-    GucRegistry::define_int_guc(
-        c"auth_sync.bcrypt_cost",
-        c"bcrypt cost of the passwords bulk_create_users hashes.",
-        c"10, like the Supabase Auth server. Each step doubles the hashing time.",
-        &import::BCRYPT_COST,
-        4,
-        31,
-        GucContext::Userset,
-        GucFlags::default(),
-    );
-    GucRegistry::define_int_guc(
-        c"auth_sync.max_import_rows",
-        c"The most records one bulk_create_users call accepts.",
-        c"A larger file is refused whole (SQLSTATE 22023) before anything is written.",
-        &import::MAX_IMPORT_ROWS,
-        1,
-        100_000_000,
-        GucContext::Userset,
-        GucFlags::default(),
-    );
+    import::define_settings();
     // last: it reserves the prefix, after every auth_sync setting is defined
     privilege::define_internal_settings();
 }

@@ -55,6 +55,14 @@ pub fn parse_clerk_event(body: &str) -> Result<ClerkEvent, String> {
         None => return Err("the webhook body has no \"type\"".to_owned()),
     };
     let data = match root.remove("data") {
+        // (jsonb refuses U+0000: the event could be neither stored nor applied)
+        Some(data @ Value::Object(_)) if crate::import::json_has_nul(&data) => {
+            return Err(
+                "the webhook body's \"data\" holds the escape \\u0000 (a NUL character), \
+                 which PostgreSQL's jsonb cannot store"
+                    .to_owned(),
+            )
+        }
         Some(data @ Value::Object(_)) => data,
         Some(_) => return Err("the webhook body's \"data\" is not a JSON object".to_owned()),
         None => return Err("the webhook body has no \"data\"".to_owned()),
@@ -215,6 +223,21 @@ mod tests {
         );
         assert!(!user.deleted);
         assert_eq!(user.raw["external_id"], "567772");
+    }
+
+    #[test]
+    fn nul_escape_in_data_is_refused_with_a_message() {
+        for body in [
+            r#"{"type":"user.created","data":{"id":"user_1","first_name":"Ada\u0000"}}"#,
+            r#"{"type":"user.created","data":{"id":"user_1","public_metadata":{"k\u0000":[1]}}}"#,
+        ] {
+            let e = parse_clerk_event(body).expect_err(body);
+            assert!(e.contains("\\u0000"), "{e}");
+            assert!(!e.contains("Ada"));
+        }
+        // outside data it does no harm
+        let ok = r#"{"type":"user.created","note":"\u0000","data":{"id":"user_1"}}"#;
+        assert!(parse_clerk_event(ok).is_ok());
     }
 
     #[test]

@@ -83,6 +83,7 @@ fn limits() -> impl Strategy<Value = ImportLimits> {
     (0usize..20, 0usize..60).prop_map(|(max_rows, max_field_chars)| ImportLimits {
         max_rows,
         max_field_chars,
+        ..ImportLimits::default()
     })
 }
 
@@ -456,7 +457,7 @@ proptest! {
                 prop_assert_eq!(normalize_timestamp(t), Ok(t.clone()));
             }
             for (h, v) in &row.extra {
-                prop_assert_eq!(h, "team");
+                prop_assert_eq!(&**h, "team");
                 prop_assert!(!v.is_empty() && v.trim() == v);
             }
         }

@@ -17,9 +17,17 @@
 //!   A `"` anywhere else in a field is an ordinary character.
 //! * Completely empty lines between records are skipped.
 //! * Field values are not trimmed here; the number of fields per record is kept as it is.
+//!
+//! Bounds: the input, the header's columns and name lengths are limited ([`ImportLimits`]) and
+//! checked before anything else is built; a record keeps at most one field more than the header
+//! (the rest are only counted), and [`Reader`] yields one record at a time so that a caller
+//! never needs the whole file in parsed form. Field text is zeroed when a record is dropped: a
+//! misaligned row can put a password in any field.
 
 use std::collections::HashSet;
 use std::fmt;
+
+use zeroize::Zeroize;
 
 /// Limits on what one import may contain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,13 +36,31 @@ pub struct ImportLimits {
     pub max_rows: usize,
     /// The most characters (Unicode scalar values) any one field may have.
     pub max_field_chars: usize,
+    /// The most bytes the whole input may have; checked before parsing.
+    pub max_bytes: usize,
+    /// The most columns the header may have.
+    pub max_columns: usize,
+    /// The most characters a header name may have (trimmed). Each row's report repeats the names
+    /// of its extra columns, so a long name would be paid for once per row.
+    pub max_header_name_chars: usize,
 }
+
+/// Default of [`ImportLimits::max_bytes`] (and of the `auth_sync.max_import_bytes` setting).
+pub const DEFAULT_MAX_BYTES: usize = 256 * 1024 * 1024;
+/// Default of [`ImportLimits::max_columns`].
+pub const DEFAULT_MAX_COLUMNS: usize = 500;
+/// Default of [`ImportLimits::max_header_name_chars`]: the length of a PostgreSQL identifier
+/// (NAMEDATALEN - 1), so every profile column name fits.
+pub const DEFAULT_MAX_HEADER_NAME_CHARS: usize = 63;
 
 impl Default for ImportLimits {
     fn default() -> Self {
         ImportLimits {
             max_rows: 1_000_000,
             max_field_chars: 10_000,
+            max_bytes: DEFAULT_MAX_BYTES,
+            max_columns: DEFAULT_MAX_COLUMNS,
+            max_header_name_chars: DEFAULT_MAX_HEADER_NAME_CHARS,
         }
     }
 }
@@ -58,12 +84,20 @@ pub enum FileError {
     TooManyRows { max: usize },
     /// A quoted field is never closed; `line` is the physical line on which it starts.
     UnterminatedQuote { line: u32 },
+    /// The input has `bytes` bytes, more than `max`.
+    TooLarge { bytes: usize, max: usize },
+    /// The header has more than `max` columns.
+    TooManyColumns { max: usize },
+    /// The name of header column `column` (1-based) has more than `max` characters.
+    HeaderNameTooLong { column: usize, max: usize },
 }
 
 /// SQLSTATE `bad_copy_file_format`.
 const BAD_COPY_FILE_FORMAT: &str = "22P04";
 /// SQLSTATE `invalid_parameter_value`.
 const INVALID_PARAMETER_VALUE: &str = "22023";
+/// SQLSTATE `program_limit_exceeded`.
+const PROGRAM_LIMIT_EXCEEDED: &str = "54000";
 
 /// At most this many header names are listed in a message.
 const MAX_NAMES_IN_MESSAGE: usize = 20;
@@ -75,6 +109,9 @@ impl FileError {
     pub fn sqlstate(&self) -> &'static str {
         match self {
             FileError::TooManyRows { .. } => INVALID_PARAMETER_VALUE,
+            FileError::TooLarge { .. }
+            | FileError::TooManyColumns { .. }
+            | FileError::HeaderNameTooLong { .. } => PROGRAM_LIMIT_EXCEEDED,
             FileError::Empty
             | FileError::NoHeader
             | FileError::NoEmailColumn { .. }
@@ -117,6 +154,18 @@ impl FileError {
             FileError::UnterminatedQuote { line } => format!(
                 "unterminated quoted field starting on line {line}: a field that starts with \" \
                  must end with \", and a \" inside it must be written as \"\""
+            ),
+            FileError::TooLarge { bytes, max } => format!(
+                "the CSV has {bytes} bytes; auth_sync.max_import_bytes allows {max}; split the \
+                 file or raise the setting"
+            ),
+            FileError::TooManyColumns { max } => format!(
+                "the CSV header has more than {max} columns; remove the columns that are not \
+                 needed"
+            ),
+            FileError::HeaderNameTooLong { column, max } => format!(
+                "the name of column {column} of the CSV header has more than {max} characters; \
+                 shorten it"
             ),
         }
     }
@@ -172,55 +221,141 @@ pub struct RawRecord {
     /// The physical line (1-based, counting every line break, including those inside quoted
     /// fields and blank lines) on which the record starts.
     pub line_number: u32,
-    /// The field values, untrimmed, as many as the line has.
+    /// The field values, untrimmed: as many as the line has, but at most one more than the
+    /// header has (see `field_count`).
     pub fields: Vec<String>,
+    /// How many fields the line has (`fields` holds the first of them).
+    pub field_count: usize,
 }
 
-/// Parses `input` (see the module documentation for the rules).
-pub fn parse_csv(input: &str, limits: &ImportLimits) -> Result<ParsedFile, FileError> {
-    let input = input.strip_prefix('\u{feff}').unwrap_or(input);
-    if input.trim().is_empty() {
-        return Err(FileError::Empty);
+impl Drop for RawRecord {
+    fn drop(&mut self) {
+        self.fields.zeroize();
     }
-    let mut p = Parser {
-        s: input,
-        b: input.as_bytes(),
-        pos: 0,
-        line: 1,
-        delim: b',',
-    };
-    p.skip_leading_blank_lines();
-    p.delim = p.detect_delimiter();
+}
 
-    let raw_headers = p.read_record()?;
-    let headers: Vec<String> = raw_headers
-        .iter()
-        .map(|h| h.trim().to_lowercase())
-        .collect();
-    check_headers(&headers)?;
-
+/// Parses `input` (see the module documentation for the rules) into all of its records at once.
+/// [`Reader`] does the same one record at a time.
+pub fn parse_csv(input: &str, limits: &ImportLimits) -> Result<ParsedFile, FileError> {
+    let mut reader = Reader::new(input, limits)?;
     let mut records = Vec::new();
-    while p.pos < p.b.len() {
-        if p.skip_empty_line() {
-            continue;
-        }
-        if records.len() >= limits.max_rows {
-            return Err(FileError::TooManyRows {
-                max: limits.max_rows,
-            });
-        }
-        let line_number = p.line;
-        let fields = p.read_record()?;
-        records.push(RawRecord {
-            line_number,
-            fields,
-        });
+    for record in reader.by_ref() {
+        records.push(record?);
     }
     Ok(ParsedFile {
-        delimiter: char::from(p.delim),
-        headers,
+        delimiter: reader.delimiter(),
+        headers: reader.headers,
         records,
     })
+}
+
+/// The records of a file, one at a time, after its header (see [`Reader::new`]). Yields an
+/// error at most once, then ends.
+pub struct Reader<'a> {
+    p: Parser<'a>,
+    headers: Vec<String>,
+    rows: usize,
+    max_rows: usize,
+    failed: bool,
+}
+
+impl<'a> Reader<'a> {
+    /// Checks the size of `input`, then reads and checks its header.
+    pub fn new(input: &'a str, limits: &ImportLimits) -> Result<Self, FileError> {
+        if input.len() > limits.max_bytes {
+            return Err(FileError::TooLarge {
+                bytes: input.len(),
+                max: limits.max_bytes,
+            });
+        }
+        let input = input.strip_prefix('\u{feff}').unwrap_or(input);
+        if input.trim().is_empty() {
+            return Err(FileError::Empty);
+        }
+        let mut p = Parser {
+            s: input,
+            b: input.as_bytes(),
+            pos: 0,
+            line: 1,
+            delim: b',',
+        };
+        p.skip_leading_blank_lines();
+        p.delim = p.detect_delimiter();
+
+        // (one field more than allowed is kept, to tell "too many" from "just enough")
+        let (raw_headers, count) = p.read_record(limits.max_columns.saturating_add(1))?;
+        if count > limits.max_columns {
+            return Err(FileError::TooManyColumns {
+                max: limits.max_columns,
+            });
+        }
+        for (i, h) in raw_headers.iter().enumerate() {
+            if h.trim().chars().nth(limits.max_header_name_chars).is_some() {
+                return Err(FileError::HeaderNameTooLong {
+                    column: i + 1,
+                    max: limits.max_header_name_chars,
+                });
+            }
+        }
+        let headers: Vec<String> = raw_headers
+            .iter()
+            .map(|h| h.trim().to_lowercase())
+            .collect();
+        check_headers(&headers)?;
+        Ok(Reader {
+            p,
+            headers,
+            rows: 0,
+            max_rows: limits.max_rows,
+            failed: false,
+        })
+    }
+
+    /// The header names, trimmed and lower-cased, unique and non-empty; one of them is `email`.
+    pub fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    /// The delimiter found in the header line.
+    pub fn delimiter(&self) -> char {
+        char::from(self.p.delim)
+    }
+}
+
+impl Iterator for Reader<'_> {
+    type Item = Result<RawRecord, FileError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let p = &mut self.p;
+        while p.pos < p.b.len() {
+            if p.skip_empty_line() {
+                continue;
+            }
+            if self.rows >= self.max_rows {
+                self.failed = true;
+                return Some(Err(FileError::TooManyRows { max: self.max_rows }));
+            }
+            let line_number = p.line;
+            return match p.read_record(self.headers.len().saturating_add(1)) {
+                Ok((fields, field_count)) => {
+                    self.rows += 1;
+                    Some(Ok(RawRecord {
+                        line_number,
+                        fields,
+                        field_count,
+                    }))
+                }
+                Err(e) => {
+                    self.failed = true;
+                    Some(Err(e))
+                }
+            };
+        }
+        None
+    }
 }
 
 fn check_headers(headers: &[String]) -> Result<(), FileError> {
@@ -336,27 +471,42 @@ impl Parser<'_> {
     }
 
     /// Reads the fields of one record starting at `pos`, through its line break (or the end of
-    /// the input).
-    fn read_record(&mut self) -> Result<Vec<String>, FileError> {
+    /// the input): the first `keep` fields, and how many fields the record has.
+    fn read_record(&mut self, keep: usize) -> Result<(Vec<String>, usize), FileError> {
         let mut fields = Vec::new();
+        let mut count = 0usize;
         loop {
-            let field = self.read_field()?;
-            fields.push(field);
+            let wanted = count < keep;
+            let field = self.read_field(wanted)?;
+            if wanted {
+                fields.push(field);
+            }
+            count += 1;
             match self.b.get(self.pos) {
-                None => return Ok(fields),
+                None => return Ok((fields, count)),
                 Some(&c) if c == self.delim => self.pos += 1,
                 Some(_) => {
                     self.consume_line_break();
-                    return Ok(fields);
+                    return Ok((fields, count));
                 }
             }
         }
     }
 
     /// Reads one field, leaving `pos` on the delimiter or line break that ends it (or at the end
-    /// of the input).
-    fn read_field(&mut self) -> Result<String, FileError> {
+    /// of the input). When `keep` is false the field is only skipped (an empty string).
+    fn read_field(&mut self, keep: bool) -> Result<String, FileError> {
+        // Sized once from the raw span, so the text is never moved by a reallocation (which
+        // would leave an unzeroed copy behind).
         let mut out = String::new();
+        if keep {
+            let raw_end = if self.b.get(self.pos) == Some(&b'"') {
+                skip_quoted(self.b, self.pos + 1).map(|after| self.field_end_from(after))
+            } else {
+                Some(self.field_end())
+            };
+            out.reserve_exact(raw_end.unwrap_or(self.pos).saturating_sub(self.pos));
+        }
         if self.b.get(self.pos) == Some(&b'"') {
             let start_line = self.line;
             self.pos += 1;
@@ -369,9 +519,13 @@ impl Parser<'_> {
                 self.line = self
                     .line
                     .saturating_add(count_line_breaks(chunk.as_bytes()));
-                out.push_str(chunk);
+                if keep {
+                    out.push_str(chunk);
+                }
                 if self.b.get(q + 1) == Some(&b'"') {
-                    out.push('"');
+                    if keep {
+                        out.push('"');
+                    }
                     self.pos = q + 2;
                 } else {
                     self.pos = q + 1;
@@ -380,18 +534,28 @@ impl Parser<'_> {
             }
         }
         let end = self.field_end();
-        out.push_str(&self.s[self.pos..end]);
+        if keep {
+            out.push_str(&self.s[self.pos..end]);
+        }
         self.pos = end;
         Ok(out)
     }
 
     /// The index of the next delimiter or line break from `pos`, or the end of the input.
     fn field_end(&self) -> usize {
+        self.field_end_from(self.pos)
+    }
+
+    /// The index of the next delimiter or line break from `from`, or the end of the input.
+    fn field_end_from(&self, from: usize) -> usize {
         let d = self.delim;
-        self.b[self.pos..]
-            .iter()
-            .position(|&c| c == d || c == b'\r' || c == b'\n')
-            .map_or(self.b.len(), |i| self.pos + i)
+        self.b
+            .get(from..)
+            .and_then(|rest| {
+                rest.iter()
+                    .position(|&c| c == d || c == b'\r' || c == b'\n')
+            })
+            .map_or(self.b.len(), |i| from + i)
     }
 }
 
@@ -636,7 +800,7 @@ mod tests {
     #[test]
     fn no_email_column_message_is_bounded() {
         let header: Vec<String> = (0..100)
-            .map(|i| format!("c{i}{}", "x".repeat(200)))
+            .map(|i| format!("c{i}{}", "x".repeat(55)))
             .collect();
         let e = parse(&header.join(",")).unwrap_err();
         let m = e.message();
@@ -744,6 +908,86 @@ mod tests {
     fn default_limits() {
         let l = ImportLimits::default();
         assert_eq!((l.max_rows, l.max_field_chars), (1_000_000, 10_000));
+        assert_eq!(l.max_bytes, 256 * 1024 * 1024);
+        assert_eq!((l.max_columns, l.max_header_name_chars), (500, 63));
+    }
+
+    #[test]
+    fn oversized_input_is_refused_before_it_is_read() {
+        let limits = ImportLimits {
+            max_bytes: 24,
+            ..ImportLimits::default()
+        };
+        // exactly at the limit is fine
+        assert!(parse_csv("email\na@example.com\n1234", &limits).is_ok());
+        // one byte more is refused, even when the rest would be a syntax error
+        let e = parse_csv("\"email\na@example.com\n1234", &limits).unwrap_err();
+        assert_eq!(e, FileError::TooLarge { bytes: 25, max: 24 });
+        assert_eq!(e.sqlstate(), "54000");
+        assert!(e.message().contains("auth_sync.max_import_bytes allows 24"));
+    }
+
+    #[test]
+    fn header_names_and_columns_are_bounded() {
+        let limits = ImportLimits {
+            max_columns: 3,
+            max_header_name_chars: 5,
+            ..ImportLimits::default()
+        };
+        assert!(parse_csv(
+            "email,abcde,\"  \u{e9}\u{e9}\u{e9}\u{e9}\u{e9} \"\na@b.co,1,2\n",
+            &limits
+        )
+        .is_ok());
+        let e = parse_csv("email,abcdef\na@b.co,1\n", &limits).unwrap_err();
+        assert_eq!(e, FileError::HeaderNameTooLong { column: 2, max: 5 });
+        assert_eq!(e.sqlstate(), "54000");
+        // a huge name is refused without its text in the message
+        let huge = format!("email,{}\na@b.co,v\n", "x".repeat(1_000_000));
+        let e = parse_csv(&huge, &ImportLimits::default()).unwrap_err();
+        assert_eq!(e, FileError::HeaderNameTooLong { column: 2, max: 63 });
+        assert!(e.message().len() < 200);
+        let e = parse_csv("email,a,b,c\na@b.co,1,2,3\n", &limits).unwrap_err();
+        assert_eq!(e, FileError::TooManyColumns { max: 3 });
+        let many = format!("email{}\n", ",x".repeat(5_000));
+        assert_eq!(
+            parse_csv(&many, &ImportLimits::default()).unwrap_err(),
+            FileError::TooManyColumns { max: 500 }
+        );
+    }
+
+    #[test]
+    fn a_record_keeps_one_field_more_than_the_header() {
+        let line = format!("a@b.co{}\n", ",v".repeat(100_000));
+        let f = parse(&format!("email,x\n{line}a@b.co\n")).unwrap();
+        assert_eq!(f.records[0].field_count, 100_001);
+        assert_eq!(f.records[0].fields, ["a@b.co", "v", "v"]);
+        assert_eq!(f.records[1].field_count, 1);
+        assert_eq!(f.records[1].fields, ["a@b.co"]);
+    }
+
+    #[test]
+    fn reader_yields_records_one_at_a_time_and_stops_after_an_error() {
+        let limits = ImportLimits {
+            max_rows: 2,
+            ..ImportLimits::default()
+        };
+        let mut r = Reader::new("email;x\na@b.co;1\nc@d.co;2\ne@f.co;3\n", &limits).unwrap();
+        assert_eq!(r.headers(), ["email", "x"]);
+        assert_eq!(r.delimiter(), ';');
+        assert_eq!(r.next().unwrap().unwrap().fields, ["a@b.co", "1"]);
+        assert_eq!(r.next().unwrap().unwrap().line_number, 3);
+        assert_eq!(r.next(), Some(Err(FileError::TooManyRows { max: 2 })));
+        assert_eq!(r.next(), None);
+    }
+
+    #[test]
+    fn quoted_field_text_is_exact_and_sized_once() {
+        let f = parse("email,p\na@b.co,\"se\"\"cr,et\"tail\n").unwrap();
+        let v = &f.records[0].fields[1];
+        assert_eq!(v, "se\"cr,ettail");
+        // the capacity was reserved from the raw span (quotes included), never grown
+        assert!(v.capacity() >= v.len() && v.capacity() <= "\"se\"\"cr,et\"tail".len());
     }
 
     #[test]
@@ -756,14 +1000,19 @@ mod tests {
             FileError::EmptyHeaderName { column: 1 },
             FileError::TooManyRows { max: 1_000_000 },
             FileError::UnterminatedQuote { line: 7 },
+            FileError::TooLarge { bytes: 10, max: 5 },
+            FileError::TooManyColumns { max: 5 },
+            FileError::HeaderNameTooLong { column: 2, max: 63 },
         ];
         for e in all {
             assert!(!e.message().is_empty());
             assert_eq!(e.to_string(), e.message());
-            let expected = if matches!(e, FileError::TooManyRows { .. }) {
-                "22023"
-            } else {
-                "22P04"
+            let expected = match e {
+                FileError::TooManyRows { .. } => "22023",
+                FileError::TooLarge { .. }
+                | FileError::TooManyColumns { .. }
+                | FileError::HeaderNameTooLong { .. } => "54000",
+                _ => "22P04",
             };
             assert_eq!(e.sqlstate(), expected);
         }

@@ -12,13 +12,23 @@ use base64::engine::general_purpose::{GeneralPurpose, NO_PAD};
 use base64::{alphabet, Engine as _};
 
 use super::password::{MAX_COST, MAX_PASSWORD_BYTES, MIN_COST};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
+use zeroize::{Zeroize, Zeroizing};
 
-/// The Blowfish state: the P-array and the four S-boxes.
+/// The Blowfish state: the P-array and the four S-boxes. Keyed with a password, it is zeroed
+/// when dropped.
 #[derive(Clone)]
 struct State {
     p: [u32; 18],
     s: [[u32; 256]; 4],
+}
+
+impl Drop for State {
+    fn drop(&mut self) {
+        self.p.zeroize();
+        self.s.zeroize();
+    }
 }
 
 const WORDS: usize = 18 + 4 * 256;
@@ -185,12 +195,22 @@ fn expand2(st: &mut [State; 2], keys: [&[u8]; 2], salts: Option<[&[u8; 16]; 2]>)
 }
 
 /// The raw 24-byte bcrypt output for two (key, salt) pairs at the same cost. Keys are the
-/// password bytes with a trailing NUL, at most 72 bytes, and never empty.
-fn bcrypt_raw2(cost: u32, salts: [&[u8; 16]; 2], keys: [&[u8]; 2]) -> [[u8; 24]; 2] {
+/// password bytes with a trailing NUL, at most 72 bytes, and never empty. `None` when `stop`
+/// became true: it is read between rounds of the key schedule, so that a cancel is acted on
+/// within one round whatever the cost.
+fn bcrypt_raw2(
+    cost: u32,
+    salts: [&[u8; 16]; 2],
+    keys: [&[u8]; 2],
+    stop: &AtomicBool,
+) -> Option<[[u8; 24]; 2]> {
     let init = initial_state();
     let mut st = [init.clone(), init.clone()];
     expand2(&mut st, keys, Some(salts));
     for _ in 0..(1u64 << cost) {
+        if stop.load(Ordering::Relaxed) {
+            return None;
+        }
         expand2(&mut st, keys, None);
         expand2(&mut st, [&salts[0][..], &salts[1][..]], None);
     }
@@ -214,21 +234,22 @@ fn bcrypt_raw2(cost: u32, salts: [&[u8; 16]; 2], keys: [&[u8]; 2]) -> [[u8; 24];
             (c[1][i], c[1][i + 1]) = b;
         }
     }
-    c.map(|words| {
+    Some(c.map(|words| {
         let mut out = [0u8; 24];
         for (o, w) in out.chunks_exact_mut(4).zip(words) {
             o.copy_from_slice(&w.to_be_bytes());
         }
         out
-    })
+    }))
 }
 
-/// bcrypt's key: the password's bytes and a NUL, cut to 72 bytes. `None` over 72 bytes.
-fn key_of(password: &str) -> Option<Vec<u8>> {
+/// bcrypt's key: the password's bytes and a NUL, cut to 72 bytes (zeroed when dropped).
+/// `None` over 72 bytes.
+fn key_of(password: &str) -> Option<Zeroizing<Vec<u8>>> {
     if password.len() > MAX_PASSWORD_BYTES {
         return None;
     }
-    let mut key = Vec::with_capacity(password.len() + 1);
+    let mut key = Zeroizing::new(Vec::with_capacity(password.len() + 1));
     key.extend_from_slice(password.as_bytes());
     key.push(0);
     key.truncate(MAX_PASSWORD_BYTES);
@@ -252,30 +273,51 @@ pub fn hash_pair_with_salts(
     cost: u32,
     salts: [[u8; 16]; 2],
 ) -> [Option<String>; 2] {
+    let never = AtomicBool::new(false);
+    hash_pair_with_salts_until(passwords, cost, salts, &never).unwrap_or([None, None])
+}
+
+/// [`hash_pair_with_salts`], given up (`None`) as soon as `stop` is seen true.
+pub fn hash_pair_with_salts_until(
+    passwords: [&str; 2],
+    cost: u32,
+    salts: [[u8; 16]; 2],
+    stop: &AtomicBool,
+) -> Option<[Option<String>; 2]> {
     if !(MIN_COST..=MAX_COST).contains(&cost) {
-        return [None, None];
+        return Some([None, None]);
     }
     let keys = passwords.map(key_of);
     // (a password that is refused is replaced by a dummy key so that the pair still runs)
-    let k0 = keys[0].as_deref().unwrap_or(&[0]);
-    let k1 = keys[1].as_deref().unwrap_or(&[0]);
-    let raw = bcrypt_raw2(cost, [&salts[0], &salts[1]], [k0, k1]);
-    [
+    let k0 = keys[0].as_ref().map_or(&[0u8][..], |k| k.as_slice());
+    let k1 = keys[1].as_ref().map_or(&[0u8][..], |k| k.as_slice());
+    let raw = Zeroizing::new(bcrypt_raw2(cost, [&salts[0], &salts[1]], [k0, k1], stop)?);
+    Some([
         keys[0]
             .as_ref()
             .map(|_| format_2a(cost, &salts[0], &raw[0])),
         keys[1]
             .as_ref()
             .map(|_| format_2a(cost, &salts[1], &raw[1])),
-    ]
+    ])
 }
 
 /// Two `$2a$` hashes with fresh random salts from the OS CSPRNG (see [`hash_pair_with_salts`]).
 pub fn hash_pair(passwords: [&str; 2], cost: u32) -> Result<[Option<String>; 2], getrandom::Error> {
+    let never = AtomicBool::new(false);
+    Ok(hash_pair_until(passwords, cost, &never)?.unwrap_or([None, None]))
+}
+
+/// [`hash_pair`], given up (`Ok(None)`) as soon as `stop` is seen true.
+pub fn hash_pair_until(
+    passwords: [&str; 2],
+    cost: u32,
+    stop: &AtomicBool,
+) -> Result<Option<[Option<String>; 2]>, getrandom::Error> {
     let mut salts = [[0u8; 16]; 2];
     getrandom::fill(&mut salts[0])?;
     getrandom::fill(&mut salts[1])?;
-    Ok(hash_pair_with_salts(passwords, cost, salts))
+    Ok(hash_pair_with_salts_until(passwords, cost, salts, stop))
 }
 
 #[cfg(test)]
@@ -338,6 +380,24 @@ mod tests {
             assert!(!bcrypt::verify("second secret", &h0).unwrap());
             assert!(pwhash::bcrypt::verify("first secret", &h0));
         }
+    }
+
+    #[test]
+    fn a_stop_ends_even_the_highest_cost_within_a_round() {
+        let stop = AtomicBool::new(false);
+        let t = std::time::Instant::now();
+        std::thread::scope(|s| {
+            let h = s.spawn(|| hash_pair_until(["a secret", "b secret"], 31, &stop));
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            stop.store(true, Ordering::Relaxed);
+            assert_eq!(h.join().unwrap().unwrap(), None);
+        });
+        assert!(t.elapsed() < std::time::Duration::from_secs(2));
+        // a stop set beforehand hashes nothing
+        assert_eq!(
+            hash_pair_with_salts_until(["a", "b"], 4, [[1; 16], [2; 16]], &stop),
+            None
+        );
     }
 
     #[test]

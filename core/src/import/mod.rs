@@ -13,14 +13,15 @@ pub mod password;
 pub mod timestamp;
 pub mod validate;
 
-pub use self::csv::{parse_csv, FileError, ImportLimits, ParsedFile, RawRecord};
+pub use self::csv::{parse_csv, FileError, ImportLimits, ParsedFile, RawRecord, Reader};
 pub use self::email::normalize_email;
 pub use self::ids::random_uuids;
 pub use self::password::{
     generate_password, hash_all, hash_bcrypt, hash_shape_ok, try_generate_password, verify_bcrypt,
-    PasswordError,
+    HashControl, PasswordError,
 };
 pub use self::timestamp::normalize_timestamp;
 pub use self::validate::{
-    normalize_phone, normalize_uuid, parse_bool, validate, ImportRow, RowError, KNOWN_COLUMNS,
+    json_has_nul, normalize_phone, normalize_uuid, parse_and_validate, parse_bool, validate,
+    ImportRow, RowError, Validator, KNOWN_COLUMNS,
 };

@@ -353,27 +353,45 @@ pub fn try_generate_password() -> Result<String, PasswordError> {
     }
 }
 
-/// Hashes every password on `threads` worker threads (std threads, pure work). Workers stop early when
-/// `cancel` becomes true. `done` counts finished hashes (the caller polls it for progress).
-/// Returns one entry per input, Some(hash) or None when cancelled before it was hashed.
+/// What the caller of [`hash_all`] tells its workers, and what they report back.
+#[derive(Debug, Default)]
+pub struct HashControl {
+    /// Give up the hashes in progress (within one round of the key schedule) and return.
+    pub stop: AtomicBool,
+    /// Finish the hashes in progress, start no more, and return.
+    pub pause: AtomicBool,
+    /// How many passwords are finished (refused ones included).
+    pub done: AtomicUsize,
+}
+
+impl HashControl {
+    fn halted(&self) -> bool {
+        self.stop.load(Ordering::Relaxed) || self.pause.load(Ordering::Relaxed)
+    }
+}
+
+/// Hashes every password on `threads` worker threads (std threads, pure work). Returns one entry
+/// per input, Some(hash) or None when it was not hashed because the caller set `ctl.stop` or
+/// `ctl.pause` first; the caller polls `ctl.done` for progress.
 ///
 /// Details:
 /// * Workers take the next two unhashed passwords from a shared counter and hash them together
 ///   ([`super::eks::hash_pair`]: the same `$2a$` hashes, about 1.5x the throughput of one at a
-///   time on a core); a last odd one goes through [`hash_bcrypt`]. The output order is the input
-///   order whatever the timing. `threads` is clamped to 1..=half the passwords, rounded up.
+///   time on a core); a last odd one is hashed in a pair with itself, so that it can be stopped
+///   like the others. The output order is the input order whatever the timing. `threads` is
+///   clamped to 1..=half the passwords, rounded up.
 /// * An entry is also `None` when the hashing refuses it (cost outside 4..=31, a password
 ///   over 72 bytes, or a random number generator failure); validation rules those out
 ///   beforehand. `done` is incremented for such entries too, so it always reaches
-///   `passwords.len()` when nothing is cancelled.
-/// * If a worker thread cannot be started, the others (or, failing all, the calling thread) do
-///   its share; if a worker panics, the entries it had hashed are `None`.
+///   `passwords.len()` when nothing is stopped or paused.
+/// * The workers are joined before this returns: none outlives the call. If a worker thread
+///   cannot be started, the others (or, failing all, the calling thread) do its share; if a
+///   worker panics, the entries it had hashed are `None`.
 pub fn hash_all(
     passwords: &[&str],
     cost: u32,
     threads: usize,
-    cancel: &AtomicBool,
-    done: &AtomicUsize,
+    ctl: &HashControl,
 ) -> Vec<Option<String>> {
     let total = passwords.len();
     let mut out: Vec<Option<String>> = vec![None; total];
@@ -383,28 +401,28 @@ pub fn hash_all(
     let next = AtomicUsize::new(0);
     let work = || {
         let mut hashed: Vec<(usize, String)> = Vec::new();
-        while !cancel.load(Ordering::Relaxed) {
+        while !ctl.halted() {
             // two passwords at a time: their key schedules interleaved on this thread (eks.rs)
             let i = next.fetch_add(2, Ordering::Relaxed);
             let Some(&first) = passwords.get(i) else {
                 break;
             };
-            match passwords.get(i + 1) {
-                Some(&second) => {
-                    if let Ok(pair) = super::eks::hash_pair([first, second], cost) {
-                        for (k, h) in pair.into_iter().enumerate() {
-                            if let Some(h) = h {
-                                hashed.push((i + k, h));
-                            }
+            let second = passwords.get(i + 1).copied();
+            let pair = [first, second.unwrap_or(first)];
+            match super::eks::hash_pair_until(pair, cost, &ctl.stop) {
+                Ok(None) => break,
+                Ok(Some(hashes)) => {
+                    let n = if second.is_some() { 2 } else { 1 };
+                    for (k, h) in hashes.into_iter().take(n).enumerate() {
+                        if let Some(h) = h {
+                            hashed.push((i + k, h));
                         }
                     }
-                    done.fetch_add(2, Ordering::Relaxed);
+                    ctl.done.fetch_add(n, Ordering::Relaxed);
                 }
-                None => {
-                    if let Ok(h) = hash_bcrypt(first, cost) {
-                        hashed.push((i, h));
-                    }
-                    done.fetch_add(1, Ordering::Relaxed);
+                Err(_) => {
+                    ctl.done
+                        .fetch_add(if second.is_some() { 2 } else { 1 }, Ordering::Relaxed);
                 }
             }
         }
@@ -443,6 +461,39 @@ pub fn hash_all(
 mod tests {
     use super::*;
     use std::time::{Duration, Instant};
+
+    #[test]
+    fn a_stop_ends_a_high_cost_hash_at_once_and_a_pause_keeps_finished_work() {
+        // cost 20: one pair takes minutes; the stop must not wait for it
+        let ctl = HashControl::default();
+        let started = Instant::now();
+        let out = std::thread::scope(|s| {
+            let worker = s.spawn(|| hash_all(&["password1", "password2", "odd-one"], 20, 2, &ctl));
+            std::thread::sleep(Duration::from_millis(100));
+            ctl.stop.store(true, Ordering::Relaxed);
+            worker.join().unwrap()
+        });
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(out, [None, None, None]);
+        // a pause lets the pairs in progress finish: their hashes are kept, the rest is not started
+        let passwords = vec!["password"; 64];
+        let ctl = HashControl::default();
+        let out = std::thread::scope(|s| {
+            let worker = s.spawn(|| hash_all(&passwords, 8, 2, &ctl));
+            while ctl.done.load(Ordering::Relaxed) < 2 {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            ctl.pause.store(true, Ordering::Relaxed);
+            worker.join().unwrap()
+        });
+        let hashed = out.iter().filter(|h| h.is_some()).count();
+        assert_eq!(hashed, ctl.done.load(Ordering::Relaxed));
+        assert!((2..64).contains(&hashed) && hashed % 2 == 0, "{hashed}");
+    }
 
     #[test]
     fn hash_then_verify() {
@@ -746,65 +797,69 @@ mod tests {
     fn hash_all_in_order_on_three_threads() {
         let passwords: Vec<String> = (0..10).map(|i| format!("password-{i}")).collect();
         let refs: Vec<&str> = passwords.iter().map(String::as_str).collect();
-        let cancel = AtomicBool::new(false);
-        let done = AtomicUsize::new(0);
-        let hashes = hash_all(&refs, 4, 3, &cancel, &done);
+        let ctl = HashControl::default();
+        let hashes = hash_all(&refs, 4, 3, &ctl);
         assert_eq!(hashes.len(), 10);
-        assert_eq!(done.load(Ordering::Relaxed), 10);
+        assert_eq!(ctl.done.load(Ordering::Relaxed), 10);
         for (p, h) in passwords.iter().zip(&hashes) {
             let h = h.as_deref().unwrap();
             assert!(h.starts_with("$2a$04$"));
             assert!(verify_bcrypt(p, h), "{p}");
         }
-        let other = hash_all(&refs[..1], 4, 3, &cancel, &done);
+        let other = hash_all(&refs[..1], 4, 3, &ctl);
         assert_ne!(other[0], hashes[0], "salts are random");
     }
 
     #[test]
     fn hash_all_edge_cases() {
-        let cancel = AtomicBool::new(false);
-        let done = AtomicUsize::new(0);
-        assert!(hash_all(&[], 4, 3, &cancel, &done).is_empty());
+        let ctl = HashControl::default();
+        assert!(hash_all(&[], 4, 3, &ctl).is_empty());
         // Zero threads means one; refused entries are None but counted.
         let long = "y".repeat(73);
-        let out = hash_all(&["secret1", &long, "secret2"], 4, 0, &cancel, &done);
+        let out = hash_all(&["secret1", &long, "secret2"], 4, 0, &ctl);
         assert!(out[0].is_some() && out[1].is_none() && out[2].is_some());
-        assert_eq!(done.load(Ordering::Relaxed), 3);
-        let out = hash_all(&["secret1"], 99, 2, &cancel, &done);
+        assert!(verify_bcrypt("secret2", out[2].as_deref().unwrap()));
+        assert_eq!(ctl.done.load(Ordering::Relaxed), 3);
+        let out = hash_all(&["secret1"], 99, 2, &ctl);
         assert_eq!(out, [None]);
     }
 
     #[test]
     fn hash_all_cancelled_before_start() {
         let passwords = vec!["password"; 1000];
-        let cancel = AtomicBool::new(true);
-        let done = AtomicUsize::new(0);
-        let start = Instant::now();
-        let out = hash_all(&passwords, 12, 4, &cancel, &done);
-        assert!(start.elapsed() < Duration::from_secs(2));
-        assert_eq!(out.len(), 1000);
-        assert!(out.iter().all(Option::is_none));
-        assert_eq!(done.load(Ordering::Relaxed), 0);
+        for flag in ["stop", "pause"] {
+            let ctl = HashControl::default();
+            match flag {
+                "stop" => ctl.stop.store(true, Ordering::Relaxed),
+                _ => ctl.pause.store(true, Ordering::Relaxed),
+            }
+            let start = Instant::now();
+            let out = hash_all(&passwords, 12, 4, &ctl);
+            assert!(start.elapsed() < Duration::from_secs(2));
+            assert_eq!(out.len(), 1000);
+            assert!(out.iter().all(Option::is_none));
+            assert_eq!(ctl.done.load(Ordering::Relaxed), 0);
+        }
     }
 
     #[test]
     fn hash_all_cancelled_midway_while_caller_polls() {
         let passwords = vec!["password"; 400];
-        let cancel = AtomicBool::new(false);
-        let done = AtomicUsize::new(0);
+        let ctl = HashControl::default();
         let out = std::thread::scope(|s| {
-            let worker = s.spawn(|| hash_all(&passwords, 6, 2, &cancel, &done));
-            while done.load(Ordering::Relaxed) < 5 {
+            let worker = s.spawn(|| hash_all(&passwords, 6, 2, &ctl));
+            while ctl.done.load(Ordering::Relaxed) < 5 {
                 std::thread::sleep(Duration::from_millis(1));
             }
-            cancel.store(true, Ordering::Relaxed);
+            ctl.stop.store(true, Ordering::Relaxed);
             worker.join().unwrap()
         });
         let hashed = out.iter().filter(|h| h.is_some()).count();
         assert!((5..400).contains(&hashed), "{hashed}");
-        assert_eq!(hashed, done.load(Ordering::Relaxed));
-        // Every index a worker takes is hashed, and indices are taken in order: a prefix.
-        let first_none = out.iter().position(Option::is_none).unwrap();
-        assert!(out[first_none..].iter().all(Option::is_none));
+        assert_eq!(hashed, ctl.done.load(Ordering::Relaxed));
+        // (a stop abandons the pairs in progress, so the hashed ones need not be a prefix)
+        for h in out.iter().flatten() {
+            assert!(verify_bcrypt("password", h));
+        }
     }
 }

@@ -11,10 +11,12 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
+use zeroize::Zeroize;
 
-use super::csv::{shorten, ImportLimits, ParsedFile, RawRecord};
+use super::csv::{shorten, FileError, ImportLimits, ParsedFile, RawRecord, Reader};
 use super::email::normalize_email;
 use super::password::{hash_shape_ok, MAX_PASSWORD_BYTES};
 use super::timestamp::normalize_timestamp;
@@ -74,6 +76,8 @@ pub const MIN_PASSWORD_BYTES: usize = 6;
 /// Most characters of `email`, `password_hash` and `phone` (their `auth.users` columns are
 /// `varchar(255)`).
 pub const MAX_SHORT_VALUE_CHARS: usize = 255;
+/// How many leading characters of an invalid email the report keeps (see [`ImportRow::email`]).
+pub const REPORTED_INVALID_EMAIL_CHARS: usize = 3;
 
 /// Why a row cannot be imported.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,10 +110,12 @@ impl fmt::Display for RowError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportRow {
     pub line_number: u32,
-    /// Trimmed and lower-cased when valid; otherwise as given (trimmed, and cut to 255
-    /// characters plus `...` when longer), for the report. Empty when the row has the wrong
-    /// number of fields and the value in the email position is not a valid address (so that a
-    /// shifted password is never reported as an email).
+    /// Trimmed and lower-cased when valid. An invalid value is reported trimmed when it is
+    /// shorter than the shortest password accepted ([`MIN_PASSWORD_BYTES`]), else only as its
+    /// first [`REPORTED_INVALID_EMAIL_CHARS`] characters and `...`: in a file whose columns are
+    /// misaligned the email position can hold a password, and the report is kept in
+    /// `auth_sync.import_rows`. Empty when the row has the wrong number of fields and the value
+    /// in the email position is not a valid address.
     pub email: String,
     /// Canonical lower-case hyphenated UUID.
     pub id: Option<String>,
@@ -130,10 +136,19 @@ pub struct ImportRow {
     pub user_metadata: Map<String, Value>,
     pub app_metadata: Map<String, Value>,
     /// (header, trimmed value) of the columns not in [`KNOWN_COLUMNS`] whose value is not
-    /// empty, in header order.
-    pub extra: Vec<(String, String)>,
+    /// empty, in header order. The names are shared with the header, not copied per row.
+    pub extra: Vec<(Arc<str>, String)>,
     /// The first error found; `None` when the row is valid.
     pub error: Option<RowError>,
+}
+
+/// The plaintext password, and the email position (which can hold one in a misaligned file),
+/// are zeroed when the row is dropped.
+impl Drop for ImportRow {
+    fn drop(&mut self) {
+        self.password.zeroize();
+        self.email.zeroize();
+    }
 }
 
 impl ImportRow {
@@ -169,40 +184,73 @@ impl ImportRow {
 /// duplicate); the message names the first such line. It is only reported on rows without any
 /// other error. Rows with the wrong number of fields take no part in it.
 pub fn validate(file: &ParsedFile, limits: &ImportLimits) -> Vec<ImportRow> {
-    let cols = Columns::new(&file.headers);
-    let mut emails: HashMap<String, u32> = HashMap::with_capacity(file.records.len());
-    let mut ids: HashMap<String, u32> = HashMap::new();
-    let mut rows = Vec::with_capacity(file.records.len());
-    for record in &file.records {
-        let checked = check_record(record, &file.headers, &cols, limits);
+    let mut v = Validator::new(&file.headers, limits);
+    file.records.iter().map(|r| v.check(r)).collect()
+}
+
+/// [`super::csv::parse_csv`] and [`validate`] in one pass: each record is validated as it is
+/// read and dropped (zeroed) before the next, so the parsed form of the whole file never exists.
+pub fn parse_and_validate(input: &str, limits: &ImportLimits) -> Result<Vec<ImportRow>, FileError> {
+    let mut reader = Reader::new(input, limits)?;
+    let mut v = Validator::new(reader.headers(), limits);
+    let mut rows = Vec::new();
+    for record in reader.by_ref() {
+        rows.push(v.check(&record?));
+    }
+    Ok(rows)
+}
+
+/// Validates records one at a time; it remembers the emails and ids seen for
+/// `duplicate_in_file`.
+pub struct Validator {
+    headers: Vec<Arc<str>>,
+    cols: Columns,
+    limits: ImportLimits,
+    emails: HashMap<String, u32>,
+    ids: HashMap<String, u32>,
+}
+
+impl Validator {
+    pub fn new(headers: &[String], limits: &ImportLimits) -> Self {
+        Validator {
+            headers: headers.iter().map(|h| Arc::from(h.as_str())).collect(),
+            cols: Columns::new(headers),
+            limits: *limits,
+            emails: HashMap::new(),
+            ids: HashMap::new(),
+        }
+    }
+
+    /// The row of the next record (records must come in file order).
+    pub fn check(&mut self, record: &RawRecord) -> ImportRow {
+        let checked = check_record(record, &self.headers, &self.cols, &self.limits);
         let mut row = checked.row;
         let line = row.line_number;
         let mut duplicate = None;
         if checked.email_ok {
-            if let Some(&first) = emails.get(&row.email) {
+            if let Some(&first) = self.emails.get(&row.email) {
                 duplicate = Some(format!(
                     "the email is also on line {first} (emails are compared lower-cased); keep \
                      one of the two rows"
                 ));
             } else {
-                emails.insert(row.email.clone(), line);
+                self.emails.insert(row.email.clone(), line);
             }
         }
         if let Some(id) = checked.id {
-            if let Some(&first) = ids.get(&id) {
+            if let Some(&first) = self.ids.get(&id) {
                 duplicate.get_or_insert_with(|| {
                     format!("the id is also on line {first}; ids must be unique")
                 });
             } else {
-                ids.insert(id, line);
+                self.ids.insert(id, line);
             }
         }
         if row.error.is_none() {
             row.error = duplicate.map(|m| RowError::new(DUPLICATE_IN_FILE, m));
         }
-        rows.push(row);
+        row
     }
-    rows
 }
 
 /// Column positions of the known columns, and the positions of the extra ones.
@@ -259,13 +307,13 @@ struct Checked {
 
 fn check_record(
     record: &RawRecord,
-    headers: &[String],
+    headers: &[Arc<str>],
     cols: &Columns,
     limits: &ImportLimits,
 ) -> Checked {
     let mut row = ImportRow::new(record.line_number);
     let fields = &record.fields;
-    if fields.len() != headers.len() {
+    if fields.len() != headers.len() || record.field_count != fields.len() {
         if let Some(Ok(email)) = cols
             .email
             .and_then(|i| fields.get(i))
@@ -278,7 +326,7 @@ fn check_record(
             format!(
                 "line {} has {} fields; the header has {}",
                 record.line_number,
-                fields.len(),
+                record.field_count.max(fields.len()),
                 headers.len()
             ),
         ));
@@ -319,7 +367,7 @@ fn check_record(
 fn check_fields(
     row: &mut ImportRow,
     fields: &[String],
-    headers: &[String],
+    headers: &[Arc<str>],
     cols: &Columns,
     limits: &ImportLimits,
     email: Result<String, &'static str>,
@@ -472,7 +520,7 @@ fn check_fields(
         .filter_map(|&i| {
             let v = get(Some(i));
             let h = headers.get(i)?;
-            (!v.is_empty()).then(|| (h.clone(), v.to_string()))
+            (!v.is_empty()).then(|| (Arc::clone(h), v.to_string()))
         })
         .collect();
     Ok(())
@@ -492,12 +540,13 @@ fn longer_than(value: &str, limit: usize) -> Option<usize> {
     (n > limit).then_some(n)
 }
 
-/// An invalid email as shown in the report: cut to 255 characters (plus `...`).
+/// An invalid email as shown in the report (see [`ImportRow::email`]).
 fn for_report(email: &str) -> String {
-    match email.char_indices().nth(MAX_SHORT_VALUE_CHARS) {
-        Some((cut, _)) => format!("{}...", &email[..cut]),
-        None => email.to_string(),
+    if email.len() < MIN_PASSWORD_BYTES {
+        return email.to_string();
     }
+    let head: String = email.chars().take(REPORTED_INVALID_EMAIL_CHARS).collect();
+    format!("{head}...")
 }
 
 /// The canonical (lower-case) form of a 36-character hyphenated UUID, any case; `None` for
@@ -550,12 +599,32 @@ pub fn normalize_phone(s: &str) -> Result<String, &'static str> {
     Ok(digits.to_string())
 }
 
+/// Whether any key or string in `value` holds U+0000 (a `\\u0000` escape in JSON text), which
+/// PostgreSQL's jsonb refuses with SQLSTATE 22P05.
+pub fn json_has_nul(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(json_has_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || json_has_nul(v)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => false,
+    }
+}
+
 /// Parses a metadata column: empty means an empty object.
 fn parse_object(column: &str, value: &str) -> Result<Map<String, Value>, RowError> {
     if value.is_empty() {
         return Ok(Map::new());
     }
     match serde_json::from_str::<Value>(value) {
+        Ok(Value::Object(map)) if map.iter().any(|(k, v)| k.contains('\0') || json_has_nul(v)) => {
+            Err(RowError::new(
+                INVALID_JSON,
+                format!(
+                "{column} holds the escape \\u0000 (a NUL character), which PostgreSQL's jsonb \
+                 cannot store; remove it"
+            ),
+            ))
+        }
         Ok(Value::Object(map)) => Ok(map),
         Ok(other) => {
             let kind = match other {
@@ -647,14 +716,14 @@ mod tests {
         assert!(!row.email_confirmed);
         assert_eq!(row.created_at.as_deref(), Some("2024-02-29 13:05:00+00"));
         assert_eq!(
-            Value::Object(row.user_metadata),
+            Value::Object(row.user_metadata.clone()),
             json!({"plan": "pro", "first_name": "Ann", "last_name": "Lee", "full_name": "Ann Lee"})
         );
         assert_eq!(
-            Value::Object(row.app_metadata),
+            Value::Object(row.app_metadata.clone()),
             json!({"provider": "email"})
         );
-        assert_eq!(row.extra, [("team".to_string(), "red".to_string())]);
+        assert_eq!(row.extra, [(Arc::from("team"), "red".to_string())]);
     }
 
     #[test]
@@ -670,13 +739,13 @@ mod tests {
         assert_eq!(row.error, None);
         assert_eq!(
             (
-                row.password,
-                row.password_hash,
-                row.id,
-                row.phone,
-                row.role,
-                row.company,
-                row.created_at
+                row.password.clone(),
+                row.password_hash.clone(),
+                row.id.clone(),
+                row.phone.clone(),
+                row.role.clone(),
+                row.company.clone(),
+                row.created_at.clone()
             ),
             (None, None, None, None, None, None, None)
         );
@@ -770,10 +839,10 @@ mod tests {
         );
         // A syntactically valid email is reported whole.
         assert_eq!(row.email, long_email);
-        // The report keeps only 255 characters of an invalid email.
+        // The report keeps only the first characters of an invalid email.
         let row = one(&format!("email\n{}\n", "x".repeat(300)));
         assert_eq!(code(&row), Some(VALUE_TOO_LONG));
-        assert_eq!(row.email, format!("{}...", "x".repeat(255)));
+        assert_eq!(row.email, "xxx...");
 
         let hash = format!("$2a$10${}", "a".repeat(300));
         let row = one(&format!("email,password_hash\na@b.co,{hash}\n"));
@@ -790,8 +859,9 @@ mod tests {
     fn invalid_email() {
         for (email, shown) in [
             ("plain", "plain"),
-            ("  Two@@Example.com ", "Two@@Example.com"),
-            ("smile😀@example.com", "smile😀@example.com"),
+            ("  Two@@Example.com ", "Two..."),
+            ("smile😀@example.com", "smi..."),
+            ("😀😀😀😀", "😀😀😀..."),
             ("a@b", "a@b"),
         ] {
             let row = one(&format!("email\n{email}\n"));
@@ -801,6 +871,73 @@ mod tests {
         let row = one("email,x\n  ,1\n");
         assert_eq!(code(&row), Some(INVALID_EMAIL));
         assert_eq!(message(&row), "email is empty");
+    }
+
+    #[test]
+    fn an_invalid_email_position_never_carries_a_password() {
+        // the columns are swapped: the email position holds the password
+        for password in [
+            "Secret-Pass-1",
+            "hunter2",
+            "P@ssw0rd!",
+            "123456",
+            "\u{e9}\u{e9}\u{e9}",
+        ] {
+            let row = one(&format!("email,password\n{password},a@b.co\n"));
+            assert_eq!(code(&row), Some(INVALID_EMAIL), "{password}");
+            assert!(
+                row.email.trim_end_matches("...").chars().count() <= REPORTED_INVALID_EMAIL_CHARS,
+                "{password} reported as {}",
+                row.email
+            );
+            assert!(!message(&row).contains(password));
+        }
+    }
+
+    #[test]
+    fn nul_escape_in_json_is_invalid_json() {
+        for (column, value) in [
+            ("user_metadata", r#"{"nick":"a\u0000b"}"#),
+            ("app_metadata", r#"{"a":{"b":["x","\u0000"]}}"#),
+            ("user_metadata", r#"{"k\u0000":1}"#),
+        ] {
+            let quoted = value.replace('"', "\"\"");
+            let row = one(&format!("email,{column}\na@b.co,\"{quoted}\"\n"));
+            assert_eq!(code(&row), Some(INVALID_JSON), "{value}");
+            assert!(message(&row).contains("\\u0000"), "{}", message(&row));
+        }
+        // other escapes are fine
+        let row = one("email,user_metadata\na@b.co,\"{\"\"a\"\":\"\"\\u0001\\u00e9\"\"}\"\n");
+        assert_eq!(row.error, None);
+        assert!(!json_has_nul(&json!({"a": ["b", {"c": 1}]})));
+        assert!(json_has_nul(&json!([{"c": "\u{0}"}])));
+    }
+
+    #[test]
+    fn extra_column_names_are_shared_not_copied() {
+        let rows = run("email,team\na@b.co,red\nc@d.co,blue\n");
+        assert!(Arc::ptr_eq(&rows[0].extra[0].0, &rows[1].extra[0].0));
+    }
+
+    #[test]
+    fn streaming_validation_matches_whole_file_validation() {
+        let input = "email,id,x\na@b.co,,1\nA@B.CO,,2\nbad,1,2,3\nc@d.co,,\"q\"\n";
+        let streamed = parse_and_validate(input, &ImportLimits::default()).unwrap();
+        assert_eq!(streamed, run(input));
+        assert_eq!(code(&streamed[1]), Some(DUPLICATE_IN_FILE));
+        assert_eq!(
+            parse_and_validate("email\n\"a", &ImportLimits::default()),
+            Err(FileError::UnterminatedQuote { line: 2 })
+        );
+    }
+
+    #[test]
+    fn wrong_column_count_reports_the_real_count_of_a_long_line() {
+        let rows = run(&format!("email,x\na@b.co{}\n", ",v".repeat(1000)));
+        assert_eq!(
+            message(&rows[0]),
+            "line 2 has 1001 fields; the header has 2"
+        );
     }
 
     #[test]
@@ -985,7 +1122,7 @@ mod tests {
              a@b.co,\"{\"\"first_name\"\":\"\"Old\"\",\"\"last_name\"\":\"\"Kept\"\"}\",New, \n");
         assert_eq!(row.error, None);
         assert_eq!(
-            Value::Object(row.user_metadata),
+            Value::Object(row.user_metadata.clone()),
             json!({"first_name": "New", "last_name": "Kept"})
         );
     }
@@ -1121,7 +1258,7 @@ mod tests {
         assert_eq!(
             row.extra,
             [(
-                "team".to_string(),
+                Arc::from("team"),
                 "Robert'); DROP TABLE students;--".to_string()
             )]
         );
@@ -1163,6 +1300,7 @@ mod tests {
             records: vec![RawRecord {
                 line_number: 2,
                 fields: vec!["1".into()],
+                field_count: 1,
             }],
         };
         let rows = validate(&file, &ImportLimits::default());
