@@ -227,7 +227,12 @@ pub unsafe extern "C-unwind" fn auth_sync_as_owner(
         };
 
         let mut plan = PLANS
-            .with(|p| p.borrow().get(&arg_type.to_u32()).and_then(|m| m.get(query)).copied())
+            .with(|p| {
+                p.borrow()
+                    .get(&arg_type.to_u32())
+                    .and_then(|m| m.get(query))
+                    .copied()
+            })
             .unwrap_or(std::ptr::null_mut());
         let cached = !plan.is_null();
         // (the text to prepare, only when there is no plan yet)

@@ -5,7 +5,10 @@
 -- calls belong to the extension supabase_vault and are owned by a superuser; otherwise the secret
 -- goes to its own table, and verify_installation() says so.
 \set SHOW_CONTEXT never
-CREATE EXTENSION IF NOT EXISTS pgcrypto;
+-- (pgcrypto signs the test deliveries; in a schema of this test's, dropped at the end)
+CREATE SCHEMA sec_vault_sign;
+CREATE EXTENSION pgcrypto SCHEMA sec_vault_sign;
+GRANT USAGE ON SCHEMA sec_vault_sign TO PUBLIC;
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'sec_vault_db_user') THEN
@@ -21,7 +24,7 @@ SELECT 'whsec_' || encode(convert_to('sec-vault-the-real-signing-key', 'UTF8'), 
 CREATE FUNCTION pg_temp.delivery(p_key text, p_id text, p_user text) RETURNS TABLE (headers jsonb, body text)
 LANGUAGE sql AS $$
     SELECT jsonb_build_object('svix-id', p_id, 'svix-timestamp', ts, 'svix-signature',
-               'v1,' || encode(hmac(convert_to(p_id || '.' || ts || '.' || b, 'UTF8'), decode(p_key, 'base64'), 'sha256'), 'base64')),
+               'v1,' || encode(sec_vault_sign.hmac(convert_to(p_id || '.' || ts || '.' || b, 'UTF8'), decode(p_key, 'base64'), 'sha256'), 'base64')),
            b
       FROM (SELECT extract(epoch FROM now())::bigint::text AS ts,
                    format('{"type":"user.created","object":"event","data":{"object":"user","id":"%s","email_addresses":[{"id":"e1","email_address":"%s@sec-vault.example"}],"primary_email_address_id":"e1","updated_at":1}}',
@@ -126,3 +129,4 @@ BEGIN
 END
 $$;
 DROP ROLE sec_vault_db_user;
+DROP SCHEMA sec_vault_sign CASCADE;
