@@ -345,32 +345,41 @@ AS $$
     SELECT auth_sync._as_owner('auth.users'::regclass, p_statement, 0)
 $$;
 
--- (Re)creates the UPDATE trigger when the set of columns it must watch changed. Its WHEN clause
--- names only those columns, so a sign-in (last_sign_in_at) costs no profile work unless a map
--- asks for last_sign_in_at. The DROP and CREATE take auth.users' strongest lock: they wait at most
--- lock_timeout (a short one, retried) so that sign-ins are never queued behind them for long.
+-- The UPDATE triggers. auth_sync_refresh_profile watches every auth.users column a column map can
+-- read except last_sign_in_at: its WHEN clause does not depend on the registrations, so
+-- registering a table never takes auth.users' strongest lock (the generated function checks per
+-- table which columns its map reads). last_sign_in_at changes at every sign-in, so its own
+-- trigger, auth_sync_refresh_sign_in, exists only while a map names it: without it a sign-in does
+-- no profile work at all.
 CREATE FUNCTION auth_sync._install_update_trigger() RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_deps text[] := auth_sync._update_dependencies();
-    v_tag  text   := 'watches: ' || coalesce(nullif(array_to_string(v_deps, ', '), ''), '(nothing)');
-    v_old  text;
-    v_found boolean;
+    c_watched constant text[] := ARRAY['email', 'phone', 'raw_user_meta_data', 'raw_app_meta_data',
+                                       'email_confirmed_at', 'created_at'];
+    v_changed text := (SELECT string_agg(format('OLD.%1$I IS DISTINCT FROM NEW.%1$I', c), ' OR ')
+                         FROM unnest(c_watched) AS c);
+    v_ddl     text[] := '{}';
+    v_sign_in boolean := 'last_sign_in_at' = ANY (auth_sync._update_dependencies());
+    v_has_sign_in boolean := EXISTS (SELECT FROM pg_trigger tg
+                                      WHERE tg.tgrelid = 'auth.users'::regclass AND tg.tgname = 'auth_sync_refresh_sign_in');
 BEGIN
-    SELECT obj_description(tg.oid, 'pg_trigger') INTO v_old
-      FROM pg_trigger tg WHERE tg.tgrelid = 'auth.users'::regclass AND tg.tgname = 'auth_sync_refresh_profile';
-    v_found := FOUND;
-    IF v_found AND v_old IS NOT DISTINCT FROM v_tag THEN
-        RETURN;
+    IF NOT EXISTS (SELECT FROM pg_trigger tg
+                    WHERE tg.tgrelid = 'auth.users'::regclass AND tg.tgname = 'auth_sync_refresh_profile') THEN
+        v_ddl := v_ddl || format('CREATE TRIGGER auth_sync_refresh_profile AFTER UPDATE ON auth.users FOR EACH ROW WHEN ((%s) AND auth_sync._flag(''auth_sync.bulk_import'') IS DISTINCT FROM ''on'') EXECUTE FUNCTION auth_sync.refresh_user_profile()',
+                                 v_changed);
     END IF;
-    PERFORM auth_sync._with_short_lock_timeout(
-        CASE WHEN v_found THEN ARRAY['DROP TRIGGER auth_sync_refresh_profile ON auth.users'] ELSE '{}' END
-        || format('CREATE TRIGGER auth_sync_refresh_profile AFTER UPDATE ON auth.users FOR EACH ROW WHEN ((%s) AND auth_sync._flag(''auth_sync.bulk_import'') IS DISTINCT FROM ''on'') EXECUTE FUNCTION auth_sync.refresh_user_profile()',
-                  coalesce((SELECT string_agg(format('OLD.%1$I IS DISTINCT FROM NEW.%1$I', d), ' OR ')
-                              FROM unnest(v_deps) AS d), 'false'))
-        || format('COMMENT ON TRIGGER auth_sync_refresh_profile ON auth.users IS %L', v_tag));
+    IF v_sign_in AND NOT v_has_sign_in THEN
+        -- (only when nothing else changed: then the trigger above runs the function already)
+        v_ddl := v_ddl || format('CREATE TRIGGER auth_sync_refresh_sign_in AFTER UPDATE ON auth.users FOR EACH ROW WHEN (OLD.last_sign_in_at IS DISTINCT FROM NEW.last_sign_in_at AND NOT (%s) AND auth_sync._flag(''auth_sync.bulk_import'') IS DISTINCT FROM ''on'') EXECUTE FUNCTION auth_sync.refresh_user_profile()',
+                                 v_changed);
+    ELSIF v_has_sign_in AND NOT v_sign_in THEN
+        v_ddl := v_ddl || 'DROP TRIGGER auth_sync_refresh_sign_in ON auth.users'::text;
+    END IF;
+    IF v_ddl <> '{}' THEN
+        PERFORM auth_sync._with_short_lock_timeout(v_ddl);
+    END IF;
 END
 $$;
 

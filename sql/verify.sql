@@ -140,6 +140,9 @@ BEGIN
       FROM unnest(ARRAY['auth_sync_create_profile', 'auth_sync_refresh_profile',
                           'auth_sync_cleanup_deleted']
                    -- linking new auth users to employees, when an employee table is registered
+                   -- (sign-ins refresh profiles only while a map names last_sign_in_at)
+                   || CASE WHEN 'last_sign_in_at' = ANY (auth_sync._update_dependencies())
+                           THEN ARRAY['auth_sync_refresh_sign_in'] ELSE '{}'::text[] END
                    || CASE WHEN EXISTS (SELECT FROM auth_sync.linked_tables)
                            THEN ARRAY['auth_sync_link_confirmed', 'auth_sync_link_employees'] ELSE '{}'::text[] END) AS t
      WHERE to_regclass('auth.users') IS NULL
