@@ -156,8 +156,9 @@ $$;
 -- as an auth_sync.user_source value: the columns a map can read, never the password hash or a
 -- token. Each table has its own exception block: one failing table neither blocks the sign-up nor
 -- the others. Tables appear by OID only: no name of a table, column or key reaches the generated
--- code except inside the statements' literals, where format() quoted it. (update_body ends in
--- %RET% where a trigger returns NULL.)
+-- code except inside the statements' literals, where format() quoted it. (The calls are
+-- assignments, not PERFORM: plpgsql evaluates an assignment's function call directly, a PERFORM
+-- as a query through the executor. update_body ends in %RET% where a trigger returns NULL.)
 CREATE FUNCTION auth_sync._generated_bodies(p_new text, p_old text)
 RETURNS TABLE (insert_body text, update_body text)
 LANGUAGE plpgsql STABLE
@@ -211,16 +212,16 @@ BEGIN
         v_ins := v_ins || E'\n        BEGIN';
         IF t.user_unique THEN
             v_ins := v_ins || format($s$
-            PERFORM auth_sync._as_owner(%s, %L, s);$s$,
+            w := auth_sync._as_owner(%s, %L, s);$s$,
                 v_rel, format('INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) DO NOTHING',
                               t.target, v_cols, v_vals, v_uc));
         ELSE
             -- no unique index on the user column: serialise with sync_profiles and create_profile
             -- (the table lock first, as they take it)
             v_ins := v_ins || format($s$
-            PERFORM auth_sync._as_owner(%1$s, %2$L, 0);
+            w := auth_sync._as_owner(%1$s, %2$L, 0);
             PERFORM pg_advisory_xact_lock(%3$s, hashtext(%4$s.id::text));
-            PERFORM auth_sync._as_owner(%1$s, %5$L, s);$s$,
+            w := auth_sync._as_owner(%1$s, %5$L, s);$s$,
                 v_rel, format('LOCK TABLE %s IN ROW EXCLUSIVE MODE', t.target), t.toid::int, p_new,
                 format('INSERT INTO %1$s (%2$s) SELECT %3$s WHERE NOT EXISTS (SELECT FROM %1$s AS t WHERE t.%4$s = ($1).id) ON CONFLICT DO NOTHING',
                        t.target, v_cols, v_vals, v_uc));
@@ -232,7 +233,7 @@ BEGIN
             v_upd := v_upd || format($s$
         IF %1$s THEN
         BEGIN
-            PERFORM auth_sync._as_owner(%2$s, %3$L, s);%4$s
+            w := auth_sync._as_owner(%2$s, %3$L, s);%4$s
         END IF;$s$,
                 (SELECT string_agg(format('%2$s.%1$I IS DISTINCT FROM %3$s.%1$I', d, p_old, p_new), ' OR ' ORDER BY d)
                    FROM (SELECT DISTINCT unnest(v_deps) AS d) AS x),
@@ -244,11 +245,11 @@ BEGIN
     END LOOP;
 
     v_src := format(E'\n    s := ROW(%1$s.id, %1$s.email, %1$s.phone, %1$s.email_confirmed_at, %1$s.raw_user_meta_data, %1$s.raw_app_meta_data, %1$s.created_at, %1$s.last_sign_in_at, %1$s.deleted_at, f, NULL)::auth_sync.user_source;', p_new);
-    insert_body := format(E'DECLARE\n    f text[];\n    s auth_sync.user_source;\nBEGIN%s%s%s',
+    insert_body := format(E'DECLARE\n    f text[];\n    s auth_sync.user_source;\n    w jsonb;\nBEGIN%s%s%s',
         CASE WHEN v_ins_f THEN format(E'\n    f := auth_sync.extract_user_fields(%1$s.raw_user_meta_data, %1$s.raw_app_meta_data, %1$s.email);', p_new) ELSE '' END,
         CASE WHEN v_ins <> '' THEN v_src ELSE '' END,
         v_ins);
-    update_body := format(E'DECLARE\n    f text[];\n    s auth_sync.user_source;\nBEGIN\n    IF %s.deleted_at IS NOT NULL THEN\n        RETURN%%RET%%;\n    END IF;%s%s%s',
+    update_body := format(E'DECLARE\n    f text[];\n    s auth_sync.user_source;\n    w jsonb;\nBEGIN\n    IF %s.deleted_at IS NOT NULL THEN\n        RETURN%%RET%%;\n    END IF;%s%s%s',
         p_new,
         CASE WHEN v_upd_f THEN format(E'\n    f := auth_sync.extract_user_fields(%1$s.raw_user_meta_data, %1$s.raw_app_meta_data, %1$s.email);', p_new) ELSE '' END,
         CASE WHEN v_upd <> '' THEN v_src ELSE '' END,
