@@ -512,7 +512,6 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_names text[];
-    v_name  text;
 BEGIN
     SELECT coalesce(array_agg(tg.tgname::text ORDER BY tg.tgname), '{}') INTO v_names
       FROM pg_trigger tg

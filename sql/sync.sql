@@ -97,7 +97,6 @@ DECLARE
     v_tables    bigint := 0;
     v_state     text;
     v_msg       text;
-    v_lo        int;
     c_slice     constant int := 50000;
 BEGIN
     -- the caller could read and write every profile table itself

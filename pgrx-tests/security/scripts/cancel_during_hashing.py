@@ -7,7 +7,6 @@ leave the backend's memory where it was (the parsed file is freed, call after ca
 Run by scripts/test.sh (layer 6) as root:
   python cancel_during_hashing.py --host SOCKETDIR --port PORT --template TEMPLATEDB --log SERVERLOG
 """
-import argparse
 import os
 import sys
 import threading
@@ -15,18 +14,14 @@ import time
 
 import psycopg
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from harness import Checks, arguments, scratch_database  # noqa: E402
+
 COST = 13            # several seconds of hashing for the files below (far more in a debug build)
 ENDS_WITHIN = 2.0    # seconds from the interrupt to the end of the statement (generous)
 THREADS_GONE = 1.0   # seconds after the end by which the backend has one thread again
 
-failures = 0
-
-
-def check(ok, what):
-    global failures
-    print(("ok   " if ok else "FAIL ") + what, flush=True)
-    if not ok:
-        failures += 1
+check = Checks("cancel_during_hashing")
 
 
 def threads(pid):
@@ -153,27 +148,11 @@ def memory_after_repeated_timeouts(dsn):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--host", required=True)
-    ap.add_argument("--port", required=True)
-    ap.add_argument("--template", required=True)
-    ap.add_argument("--log")
-    a = ap.parse_args()
-    admin = f"host={a.host} port={a.port} user=postgres dbname=postgres"
-    db = "sec_cancel_during_hashing"
-    with psycopg.connect(admin, autocommit=True) as c:
-        c.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
-        c.execute(f"CREATE DATABASE {db} TEMPLATE {a.template}")
-    dsn = admin.replace("dbname=postgres", f"dbname={db}")
-    try:
+    with scratch_database(arguments(), "sec_cancel_during_hashing") as dsn:
         for how in ("cancel", "timeout", "terminate"):
             interrupted_import(dsn, how, f"{how}.")
         memory_after_repeated_timeouts(dsn)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as c:
-            c.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
-    print(f"{'FAIL' if failures else 'ok  '} cancel_during_hashing: {failures} failure(s)")
-    sys.exit(1 if failures else 0)
+    check.done()
 
 
 if __name__ == "__main__":

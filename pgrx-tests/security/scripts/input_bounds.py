@@ -7,20 +7,16 @@ plus 64 MB (VmHWM of a fresh backend, minus its size before the call).
 Run by scripts/test.sh (layer 6) as root:
   python input_bounds.py --host SOCKETDIR --port PORT --template TEMPLATEDB --log SERVERLOG
 """
-import argparse
+import os
 import sys
 
 import psycopg
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from harness import Checks, arguments, scratch_database  # noqa: E402
+
 MB = 1024 * 1024
-failures = 0
-
-
-def check(ok, what):
-    global failures
-    print(("ok   " if ok else "FAIL ") + what, flush=True)
-    if not ok:
-        failures += 1
+check = Checks("input_bounds")
 
 
 def status(pid):
@@ -67,19 +63,7 @@ def within_budget(name, csv, peak, known_gap=False):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--host", required=True)
-    ap.add_argument("--port", required=True)
-    ap.add_argument("--template", required=True)
-    ap.add_argument("--log")
-    a = ap.parse_args()
-    admin = f"host={a.host} port={a.port} user=postgres dbname=postgres"
-    db = "sec_input_bounds"
-    with psycopg.connect(admin, autocommit=True) as c:
-        c.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
-        c.execute(f"CREATE DATABASE {db} TEMPLATE {a.template}")
-    dsn = admin.replace("dbname=postgres", f"dbname={db}")
-    try:
+    with scratch_database(arguments(), "sec_input_bounds") as dsn:
         # 1. a megabyte-long column name over a few hundred rows (the name was copied per row)
         name = "x" * 1_000_000
         csv = "email," + name + "\n" + "".join(f"user{i}@example.com,v\n" for i in range(600))
@@ -122,11 +106,7 @@ def main():
         check(state is None and rows == [("failed", 300)],
               f"rows with thousands of fields: each a row error ({state}: {rows})")
         within_budget("rows with thousands of fields", csv, peak)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as c:
-            c.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
-    print(f"{'FAIL' if failures else 'ok  '} input_bounds: {failures} failure(s)")
-    sys.exit(1 if failures else 0)
+    check.done()
 
 
 if __name__ == "__main__":

@@ -9,23 +9,19 @@ at most a short lock_timeout per try instead of queueing sign-ins behind it.
 Run by scripts/test.sh (layer 6) as root:
   python registration_never_locks_out_sign_ins.py --host SOCKETDIR --port PORT --template TEMPLATEDB
 """
-import argparse
+import os
 import sys
 import threading
 import time
 
 import psycopg
 
-failures = 0
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from harness import Checks, arguments, scratch_database  # noqa: E402
+
+check = Checks("registration_never_locks_out_sign_ins")
 USER = "e5000000-0000-4000-8000-000000000001"
 OTHER = "e5000000-0000-4000-8000-000000000002"
-
-
-def check(ok, what):
-    global failures
-    print(("ok   " if ok else "FAIL ") + what, flush=True)
-    if not ok:
-        failures += 1
 
 
 def sign_in(dsn):
@@ -43,19 +39,7 @@ def sign_in(dsn):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--host", required=True)
-    ap.add_argument("--port", required=True)
-    ap.add_argument("--template", required=True)
-    ap.add_argument("--log")
-    a = ap.parse_args()
-    admin = f"host={a.host} port={a.port} user=postgres dbname=postgres"
-    db = "sec_lock_sign_ins"
-    with psycopg.connect(admin, autocommit=True) as c:
-        c.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
-        c.execute(f"CREATE DATABASE {db} TEMPLATE {a.template}")
-    dsn = admin.replace("dbname=postgres", f"dbname={db}")
-    try:
+    with scratch_database(arguments(), "sec_lock_sign_ins") as dsn:
         with psycopg.connect(dsn, autocommit=True) as c:
             c.execute("""INSERT INTO auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
                                     raw_app_meta_data, raw_user_meta_data, created_at, updated_at,
@@ -112,10 +96,7 @@ def main():
             check(not t.is_alive(), "the registration ended")
             check(outcome.get("state") in (None, "55P03"),
                   f"the registration went through or gave up with 55P03: {outcome.get('state') or 'ok'}")
-    finally:
-        with psycopg.connect(admin, autocommit=True) as c:
-            c.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
-    sys.exit(1 if failures else 0)
+    check.done()
 
 
 if __name__ == "__main__":
