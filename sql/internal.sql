@@ -1,15 +1,7 @@
 -- Internal helpers. None of them is granted to anyone: the admin functions (SECURITY DEFINER,
 -- owned by the extension owner) call them.
 
--- The role that called: the role SET ROLE chose (PostgREST sets it per request; a SECURITY
--- DEFINER function does not change it), else the login role.
-CREATE FUNCTION auth_sync._caller() RETURNS text
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT CASE WHEN pg_catalog.current_setting('role') = 'none' THEN session_user::text
-                ELSE pg_catalog.current_setting('role') END
-$$;
+-- (auth_sync._caller(), the role that called, is in sql/privilege.sql: the privilege checks use it)
 
 -- The JWT claims the API set for this request, or NULL (psql, or claims that do not parse).
 CREATE FUNCTION auth_sync._jwt_claims() RETURNS jsonb

@@ -42,14 +42,22 @@ AS 'MODULE_PATHNAME', 'auth_sync_as_owner';
 COMMENT ON FUNCTION auth_sync._as_owner(regclass, text, anyelement) IS
     'Runs one statement of auth_sync''s ($1 = arg) with the privileges of the owner of table target; returns its jsonb result.';
 
--- The role a caller acts as for privilege checks: the role SET ROLE chose (PostgREST sets it per
--- request; a SECURITY DEFINER function does not change it), else the login role.
+-- The role that called, for the audit log and the privilege checks: the role SET ROLE chose
+-- (PostgREST sets it per request; a SECURITY DEFINER function does not change it), else the login
+-- role.
+CREATE FUNCTION auth_sync._caller() RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN pg_catalog.current_setting('role') = 'none' THEN session_user::text
+                ELSE pg_catalog.current_setting('role') END
+$$;
+
 CREATE FUNCTION auth_sync._caller_oid() RETURNS oid
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT CASE WHEN pg_catalog.current_setting('role') = 'none' THEN (SELECT oid FROM pg_roles WHERE rolname = session_user)
-                ELSE (SELECT oid FROM pg_roles WHERE rolname = pg_catalog.current_setting('role')) END
+    SELECT r.oid FROM pg_roles r WHERE r.rolname = auth_sync._caller()
 $$;
 
 -- Refuses (42501, naming the table) unless the calling role owns p_target (or is a member of its
