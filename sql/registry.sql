@@ -150,37 +150,80 @@ BEGIN
 END
 $$;
 
--- The plpgsql bodies generated from the registered supabase profile tables, for a row named p_new
--- (and p_old). Each table's statement is auth_sync's own static SQL, run through _as_owner() with
--- the privileges of the table's owner (its plan is prepared once per backend), and gets the user
--- as an auth_sync.user_source value: the columns a map can read, never the password hash or a
--- token. Each table has its own exception block: one failing table neither blocks the sign-up nor
--- the others. Tables appear by OID only: no name of a table, column or key reaches the generated
--- code except inside the statements' literals, where format() quoted it. (The calls are
--- assignments, not PERFORM: plpgsql evaluates an assignment's function call directly, a PERFORM
--- as a query through the executor. update_body ends in %RET% where a trigger returns NULL.)
-CREATE FUNCTION auth_sync._generated_bodies(p_new text, p_old text)
-RETURNS TABLE (insert_body text, update_body text)
+-- The statements that create a user's row in one registered profile table, each taking the user
+-- as $1 (an auth_sync.user_source value: the columns a map can read, never the password hash or a
+-- token). They are auth_sync's own static SQL, run through the owner-switching path of
+-- src/privilege.rs with the privileges of the table's owner; format() quotes every name in them.
+-- With a unique index on the user column, one INSERT ... ON CONFLICT DO NOTHING; without one, the
+-- insert serialises with sync_profiles and create_profile (the table lock first, as they take it).
+CREATE FUNCTION auth_sync._insert_statements(p_target regclass, p_user_column name, p_column_map jsonb,
+                                             p_user_unique boolean)
+RETURNS text[]
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    c      record;
+    v_uc   text := quote_ident(p_user_column);
+    v_cols text := quote_ident(p_user_column);
+    v_vals text := '($1).id';
+BEGIN
+    FOR c IN SELECT * FROM auth_sync._map_columns(p_target, p_user_column, p_column_map, '($1)', '($1).f') LOOP
+        v_cols := v_cols || ', ' || quote_ident(c.column_name);
+        v_vals := v_vals || ', ' || c.expr_sql;
+    END LOOP;
+    IF p_user_unique THEN
+        RETURN ARRAY[format('INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) DO NOTHING',
+                            p_target, v_cols, v_vals, v_uc)];
+    END IF;
+    RETURN ARRAY[format('LOCK TABLE %s IN ROW EXCLUSIVE MODE', p_target),
+                 format('SELECT pg_catalog.pg_advisory_xact_lock(%s, pg_catalog.hashtext(($1).id::text))',
+                        p_target::oid::int),
+                 format('INSERT INTO %1$s (%2$s) SELECT %3$s WHERE NOT EXISTS (SELECT FROM %1$s AS t WHERE t.%4$s = ($1).id) ON CONFLICT DO NOTHING',
+                        p_target, v_cols, v_vals, v_uc)];
+END
+$$;
+
+-- What the sign-up trigger (auth_sync.create_user_profile(), src/signup.rs) runs for a new user:
+-- for each registered supabase profile table, in OID order, the table and its statements. The
+-- trigger loads this once per backend and again after any function is created or replaced
+-- (_regenerate replaces the generated functions whenever a registration changes).
+CREATE FUNCTION auth_sync._signup_program()
+RETURNS TABLE (target oid, statements text[])
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT m.target::oid, auth_sync._insert_statements(m.target, m.user_column, m.column_map, m.user_unique)
+      FROM auth_sync.managed_tables m
+      JOIN pg_class pc ON pc.oid = m.target::oid
+     WHERE m.kind = 'profile' AND m.source = 'supabase' AND pc.relkind IN ('r', 'p')
+     ORDER BY m.target::oid
+$$;
+
+-- The plpgsql body of the profile refresh generated from the registered supabase profile tables,
+-- for rows named p_new and p_old. Each table's statement is auth_sync's own static SQL, run through
+-- _as_owner() with the privileges of the table's owner (its plan is prepared once per backend),
+-- and gets the user as an auth_sync.user_source value. Each table has its own exception block:
+-- one failing table neither blocks the change nor the others. Tables appear by OID only: no name
+-- of a table, column or key reaches the generated code except inside the statements' literals,
+-- where format() quoted it. (The calls are assignments, not PERFORM: plpgsql evaluates an
+-- assignment's function call directly, a PERFORM as a query through the executor. The body ends
+-- in %RET% where a trigger returns NULL.)
+CREATE FUNCTION auth_sync._generated_update_body(p_new text, p_old text)
+RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $gen$
 DECLARE
     t          record;
     c          record;
-    v_ins      text := '';
     v_upd      text := '';
-    v_ins_f    boolean := false;
     v_upd_f    boolean := false;
-    v_cols     text;
-    v_vals     text;
     v_set      text;
     v_diff     text;
     v_deps     text[];
     v_uses_f   boolean;
-    v_uc       text;
-    v_handler  text;
     v_rel      text;
-    v_src      text;
 BEGIN
     FOR t IN
         SELECT m.*, m.target::oid AS toid FROM auth_sync.managed_tables m
@@ -189,105 +232,64 @@ BEGIN
          ORDER BY m.target::oid
     LOOP
         v_rel := format('%s::oid::regclass', t.toid);
-        v_uc := quote_ident(t.user_column);
-        v_cols := v_uc; v_vals := '($1).id'; v_set := NULL; v_diff := NULL; v_deps := '{}'; v_uses_f := false;
+        v_set := NULL; v_diff := NULL; v_deps := '{}'; v_uses_f := false;
         FOR c IN SELECT * FROM auth_sync._map_columns(t.target, t.user_column, t.column_map, '($1)', '($1).f') LOOP
-            v_cols := v_cols || ', ' || quote_ident(c.column_name);
-            v_vals := v_vals || ', ' || c.expr_sql;
             v_set := concat_ws(', ', v_set, format('%I = %s', c.column_name, c.expr_sql));
             v_diff := concat_ws(' OR ', v_diff, format('t.%I IS DISTINCT FROM %s', c.column_name, c.expr_sql));
             v_deps := v_deps || c.deps;
             v_uses_f := v_uses_f OR c.uses_derived;
         END LOOP;
+        CONTINUE WHEN v_set IS NULL;
 
-        -- the exception handler of each table's block; %OP% stands for the operation
-        v_handler := format($h$
+        v_upd := v_upd || format($s$
+        IF %1$s THEN
+        BEGIN
+            w := auth_sync._as_owner(%2$s, %3$L, s);
         EXCEPTION WHEN OTHERS THEN
             IF auth_sync._strict_triggers() THEN
                 RAISE;
             END IF;
-            PERFORM auth_sync._record_failure(%s.id::text, %s::text, '%%OP%%', SQLSTATE, SQLERRM);
-        END;$h$, p_new, v_rel);
-
-        v_ins := v_ins || E'\n        BEGIN';
-        IF t.user_unique THEN
-            v_ins := v_ins || format($s$
-            w := auth_sync._as_owner(%s, %L, s);$s$,
-                v_rel, format('INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) DO NOTHING',
-                              t.target, v_cols, v_vals, v_uc));
-        ELSE
-            -- no unique index on the user column: serialise with sync_profiles and create_profile
-            -- (the table lock first, as they take it)
-            v_ins := v_ins || format($s$
-            w := auth_sync._as_owner(%1$s, %2$L, 0);
-            PERFORM pg_advisory_xact_lock(%3$s, hashtext(%4$s.id::text));
-            w := auth_sync._as_owner(%1$s, %5$L, s);$s$,
-                v_rel, format('LOCK TABLE %s IN ROW EXCLUSIVE MODE', t.target), t.toid::int, p_new,
-                format('INSERT INTO %1$s (%2$s) SELECT %3$s WHERE NOT EXISTS (SELECT FROM %1$s AS t WHERE t.%4$s = ($1).id) ON CONFLICT DO NOTHING',
-                       t.target, v_cols, v_vals, v_uc));
-        END IF;
-        v_ins := v_ins || replace(v_handler, '%OP%', 'insert');
-        v_ins_f := v_ins_f OR v_uses_f;
-
-        IF v_set IS NOT NULL THEN
-            v_upd := v_upd || format($s$
-        IF %1$s THEN
-        BEGIN
-            w := auth_sync._as_owner(%2$s, %3$L, s);%4$s
+            PERFORM auth_sync._record_failure(%4$s.id::text, %2$s::text, 'update', SQLSTATE, SQLERRM);
+        END;
         END IF;$s$,
-                (SELECT string_agg(format('%2$s.%1$I IS DISTINCT FROM %3$s.%1$I', d, p_old, p_new), ' OR ' ORDER BY d)
-                   FROM (SELECT DISTINCT unnest(v_deps) AS d) AS x),
-                v_rel,
-                format('UPDATE %s AS t SET %s WHERE t.%s = ($1).id AND (%s)', t.target, v_set, v_uc, v_diff),
-                replace(v_handler, '%OP%', 'update'));
-            v_upd_f := v_upd_f OR v_uses_f;
-        END IF;
+            (SELECT string_agg(format('%2$s.%1$I IS DISTINCT FROM %3$s.%1$I', d, p_old, p_new), ' OR ' ORDER BY d)
+               FROM (SELECT DISTINCT unnest(v_deps) AS d) AS x),
+            v_rel,
+            format('UPDATE %s AS t SET %s WHERE t.%s = ($1).id AND (%s)', t.target, v_set, quote_ident(t.user_column), v_diff),
+            p_new);
+        v_upd_f := v_upd_f OR v_uses_f;
     END LOOP;
 
-    v_src := format(E'\n    s := ROW(%1$s.id, %1$s.email, %1$s.phone, %1$s.email_confirmed_at, %1$s.raw_user_meta_data, %1$s.raw_app_meta_data, %1$s.created_at, %1$s.last_sign_in_at, %1$s.deleted_at, f, NULL)::auth_sync.user_source;', p_new);
-    insert_body := format(E'DECLARE\n    f text[];\n    s auth_sync.user_source;\n    w jsonb;\nBEGIN%s%s%s',
-        CASE WHEN v_ins_f THEN format(E'\n    f := auth_sync.extract_user_fields(%1$s.raw_user_meta_data, %1$s.raw_app_meta_data, %1$s.email);', p_new) ELSE '' END,
-        CASE WHEN v_ins <> '' THEN v_src ELSE '' END,
-        v_ins);
-    update_body := format(E'DECLARE\n    f text[];\n    s auth_sync.user_source;\n    w jsonb;\nBEGIN\n    IF %s.deleted_at IS NOT NULL THEN\n        RETURN%%RET%%;\n    END IF;%s%s%s',
+    RETURN format(E'DECLARE\n    f text[];\n    s auth_sync.user_source;\n    w jsonb;\nBEGIN\n    IF %s.deleted_at IS NOT NULL THEN\n        RETURN%%RET%%;\n    END IF;%s%s%s',
         p_new,
         CASE WHEN v_upd_f THEN format(E'\n    f := auth_sync.extract_user_fields(%1$s.raw_user_meta_data, %1$s.raw_app_meta_data, %1$s.email);', p_new) ELSE '' END,
-        CASE WHEN v_upd <> '' THEN v_src ELSE '' END,
+        CASE WHEN v_upd <> '' THEN format(E'\n    s := ROW(%1$s.id, %1$s.email, %1$s.phone, %1$s.email_confirmed_at, %1$s.raw_user_meta_data, %1$s.raw_app_meta_data, %1$s.created_at, %1$s.last_sign_in_at, %1$s.deleted_at, f, NULL)::auth_sync.user_source;', p_new) ELSE '' END,
         v_upd);
-    RETURN NEXT;
 END
 $gen$;
 
--- Writes the code generated from the registrations (see _generated_bodies):
--- * auth_sync.generated_profile_insert(auth.users) / generated_profile_update(auth.users,
---   auth.users): ordinary functions, so pg_dump keeps them with the registrations; the static
---   trigger functions of a fresh or restored installation call them;
--- * the same code inlined into the trigger functions create_user_profile() and
---   refresh_user_profile() themselves (members of the extension, which pg_dump does not dump),
---   sparing every sign-up a second function call.
--- Nobody but the owner may execute the generated functions; they pin search_path like every
+-- Writes the code generated from the registrations (see _generated_update_body):
+-- * auth_sync.generated_profile_update(auth.users, auth.users): an ordinary function, so pg_dump
+--   keeps it with the registrations; the static refresh_user_profile() of a fresh or restored
+--   installation calls it;
+-- * the same code inlined into the trigger function refresh_user_profile() itself (a member of the
+--   extension, which pg_dump does not dump), sparing every change a second function call.
+-- Replacing them also tells every backend's sign-up trigger to load _signup_program() again: it
+-- drops its copy whenever pg_proc changes (src/signup.rs).
+-- Nobody but the owner may execute the generated function; it pins search_path like every
 -- function of auth_sync.
 CREATE FUNCTION auth_sync._regenerate() RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $gen$
 DECLARE
-    g          record;
     c_header   constant text := E'-- generated by auth_sync._regenerate() from auth_sync.managed_tables; do not edit\n';
 BEGIN
-    SELECT * INTO g FROM auth_sync._generated_bodies('r', 'o');
-    EXECUTE format('CREATE OR REPLACE FUNCTION auth_sync.generated_profile_insert(r auth.users) RETURNS void LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS %L',
-                   c_header || g.insert_body || E'\nEND');
     EXECUTE format('CREATE OR REPLACE FUNCTION auth_sync.generated_profile_update(o auth.users, r auth.users) RETURNS void LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS %L',
-                   c_header || replace(g.update_body, '%RET%', '') || E'\nEND');
-    REVOKE ALL ON FUNCTION auth_sync.generated_profile_insert(auth.users) FROM PUBLIC;
+                   c_header || replace(auth_sync._generated_update_body('r', 'o'), '%RET%', '') || E'\nEND');
     REVOKE ALL ON FUNCTION auth_sync.generated_profile_update(auth.users, auth.users) FROM PUBLIC;
-
-    SELECT * INTO g FROM auth_sync._generated_bodies('NEW', 'OLD');
-    EXECUTE format('CREATE OR REPLACE FUNCTION auth_sync.create_user_profile() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS %L',
-                   c_header || g.insert_body || E'\n    RETURN NULL;\nEND');
     EXECUTE format('CREATE OR REPLACE FUNCTION auth_sync.refresh_user_profile() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS %L',
-                   c_header || replace(g.update_body, '%RET%', ' NULL') || E'\n    RETURN NULL;\nEND');
+                   c_header || replace(auth_sync._generated_update_body('NEW', 'OLD'), '%RET%', ' NULL') || E'\n    RETURN NULL;\nEND');
 END
 $gen$;
 
@@ -305,21 +307,17 @@ AS $$
 $$;
 
 -- ---------------------------------------------------------------------------------------------
--- Trigger functions on auth.users. SECURITY DEFINER: the Auth server inserts as
--- supabase_auth_admin, which has no rights on application tables.
+-- Trigger functions on auth.users. The Auth server inserts as supabase_auth_admin, which has no
+-- rights on application tables: each profile row is written with the privileges of its table's
+-- owner.
 -- ---------------------------------------------------------------------------------------------
+-- The sign-up trigger is native (src/signup.rs): it runs _signup_program()'s statements as each
+-- table's owner, each table in a subtransaction of its own, journals a failure in sync_failures
+-- as auth_sync_definer, and pins its own search_path. Not SECURITY DEFINER: nothing in it runs
+-- as auth_sync's role except the journal and the loading of the program.
 CREATE FUNCTION auth_sync.create_user_profile() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    -- (to_regproc: a name lookup; to_regprocedure would run the SQL parser on the argument type)
-    IF pg_catalog.to_regproc('auth_sync.generated_profile_insert') IS NOT NULL THEN
-        PERFORM auth_sync.generated_profile_insert(NEW);
-    END IF;
-    RETURN NULL;
-END
-$$;
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'auth_sync_create_user_profile';
 COMMENT ON FUNCTION auth_sync.create_user_profile() IS
     'AFTER INSERT on auth.users: creates the row of every registered profile table (never blocks the sign-up unless auth_sync.strict_triggers is on).';
 
@@ -444,11 +442,11 @@ BEGIN
         ARRAY['auth_sync.create_user_profile()', 'auth_sync.refresh_user_profile()',
               'auth_sync.cleanup_deleted_users()', 'auth_sync._flag(text)']::regprocedure[]);
     IF NOT auth_sync._triggers_installed() THEN
-        -- (while bulk_create_users writes the profiles itself, set-based, the WHEN clause keeps
-        -- Postgres from even calling the function; only auth_sync's code can set that switch)
+        -- (no WHEN clause: Postgres would compile it for every INSERT statement, a cost every
+        -- sign-up pays; the function itself stands aside while bulk_create_users writes the
+        -- profiles, which only auth_sync's code can switch on)
         v_ddl := v_ddl || $t$CREATE TRIGGER auth_sync_create_profile AFTER INSERT ON auth.users
-            FOR EACH ROW WHEN (auth_sync._flag('auth_sync.bulk_import') IS DISTINCT FROM 'on')
-            EXECUTE FUNCTION auth_sync.create_user_profile()$t$::text;
+            FOR EACH ROW EXECUTE FUNCTION auth_sync.create_user_profile()$t$::text;
     END IF;
     IF NOT EXISTS (SELECT FROM pg_trigger
                     WHERE tgrelid = 'auth.users'::regclass AND tgname = 'auth_sync_cleanup_deleted') THEN

@@ -13,7 +13,7 @@ use pgrx::pg_sys;
 use pgrx::prelude::*;
 
 /// A detoasted jsonb value, read in place.
-struct BinaryJsonb {
+pub(crate) struct BinaryJsonb {
     root: *mut pg_sys::JsonbContainer,
 }
 
@@ -32,6 +32,47 @@ impl BinaryJsonb {
             })
         }
     }
+}
+
+impl BinaryJsonb {
+    /// # Safety
+    /// `datum` is a jsonb value (unless `isnull`) that outlives the returned reader's use.
+    pub(crate) unsafe fn from_datum(datum: pg_sys::Datum, isnull: bool) -> Option<Self> {
+        if isnull {
+            return None;
+        }
+        unsafe {
+            let jb = pg_sys::pg_detoast_datum(datum.cast_mut_ptr()).cast::<pg_sys::Jsonb>();
+            Some(BinaryJsonb {
+                root: &raw mut (*jb).root,
+            })
+        }
+    }
+}
+
+/// The string of a text or varchar datum (None when it is not UTF-8).
+///
+/// # Safety
+/// `datum` is a non-NULL text-like varlena.
+pub(crate) unsafe fn text_of(datum: pg_sys::Datum) -> Option<String> {
+    unsafe {
+        let t = pg_sys::pg_detoast_datum_packed(datum.cast_mut_ptr());
+        let len = pgrx::varlena::varsize_any_exhdr(t);
+        let data = pgrx::varlena::vardata_any(t).cast::<u8>();
+        std::str::from_utf8(std::slice::from_raw_parts(data, len))
+            .ok()
+            .map(str::to_owned)
+    }
+}
+
+/// The derived fields of a user as a text[] datum (see [`auth_sync_extract_user_fields`]).
+pub(crate) fn fields_datum(
+    user: Option<&BinaryJsonb>,
+    app: Option<&BinaryJsonb>,
+    email: Option<&str>,
+) -> Option<pg_sys::Datum> {
+    let fields: Vec<Option<String>> = supabase_user_fields(user, app, email).to_array().into();
+    fields.into_datum()
 }
 
 impl Meta for BinaryJsonb {

@@ -12,6 +12,7 @@ mod drop_guard;
 mod fields;
 mod import;
 mod privilege;
+mod signup;
 mod webhook;
 
 ::pgrx::pg_module_magic!(name, version);
@@ -19,7 +20,7 @@ mod webhook;
 /// `auth_sync.strict_triggers`: when on, a profile write that fails inside the auth.users triggers
 /// fails the sign-up instead of being journaled in auth_sync.sync_failures. (The SQL reads the
 /// setting with current_setting(); registering it here makes SET validate the value.)
-static STRICT_TRIGGERS: GucSetting<bool> = GucSetting::<bool>::new(false);
+pub(crate) static STRICT_TRIGGERS: GucSetting<bool> = GucSetting::<bool>::new(false);
 
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {

@@ -117,7 +117,7 @@ unsafe extern "C-unwind" {
 ///
 /// # Safety
 /// Inside an SPI connection; `values`/`nulls` hold one argument.
-unsafe fn run_as(
+pub(crate) unsafe fn run_as(
     owner: pg_sys::Oid,
     query: Option<&CStr>,
     arg_type: pg_sys::Oid,
@@ -166,7 +166,7 @@ unsafe fn run_as(
 }
 
 /// The owner of relation `rel`, if it is an ordinary or partitioned table.
-unsafe fn table_owner(rel: pg_sys::Oid) -> Result<pg_sys::Oid, &'static str> {
+pub(crate) unsafe fn table_owner(rel: pg_sys::Oid) -> Result<pg_sys::Oid, &'static str> {
     unsafe {
         let tuple = pg_sys::SearchSysCache1(
             pg_sys::SysCacheIdentifier::RELOID as i32,
