@@ -365,7 +365,10 @@ BEGIN
                   LEFT JOIN LATERAL (SELECT ($7 ->> lower(coalesce(p.company, $4)))::uuid AS company_id) AS c ON true
                 ) AS x
            ) AS d$q$,
-        CASE WHEN v_gen AND NOT v_dry THEN 'p' ELSE 'auth_sync._import_prepare($1, $2, $3)' END,
+        -- (called in a select list, the function hands its rows over one at a time; in FROM,
+        -- Postgres would first copy all of them into a tuplestore)
+        CASE WHEN v_gen AND NOT v_dry THEN 'p'
+             ELSE '(SELECT (f.r).* FROM (SELECT auth_sync._import_prepare($1, $2, $3) AS r OFFSET 0) AS f)' END,
         NULL,
         CASE WHEN v_companies IS NULL
              THEN $m$format('company %s: there is no public.companies table', quote_literal(d.company_name))$m$
