@@ -272,6 +272,7 @@ DECLARE
     v_counts    jsonb;
     v_status    text;
     v_companies jsonb;
+    v_extra     text[];
 BEGIN
     IF bulk_create_users.csv IS NULL THEN
         RAISE EXCEPTION 'csv is required' USING ERRCODE = 'null_value_not_allowed';
@@ -300,6 +301,8 @@ BEGIN
     --    same pass: the company by name (case-insensitively), an existing user with the email
     --    (case-insensitively) or the id, the status of each row, and where each file column goes
     PERFORM auth_sync._import_create_temp();
+    -- the names of the file's extra columns ($8), in the order of each row's extra values
+    v_extra := auth_sync._import_extra_columns(bulk_create_users.csv);
     -- (p: the file's rows, read from _import_prepare, or from a CTE over it when the generated
     -- passwords are wanted; x: with what exists; d: with the row's user id and error code)
     v_sql := format($q$
@@ -311,13 +314,17 @@ BEGIN
            d.password_hash, d.has_password, d.phone,
            d.email_confirmed, d.created_at::timestamptz,
            -- the file's other columns (and role, when no profile table has it) into the metadata
-           coalesce(d.user_metadata, '{}')
+           -- (built here, after the sort of the window: the rows come with their extra values
+           -- only, the names once in $8, so no copy of the rows repeats the names)
+           coalesce(d.user_metadata::jsonb, '{}')
            || CASE WHEN d.extra IS NULL THEN '{}'
-                   ELSE coalesce((SELECT jsonb_object_agg(k, v) FROM jsonb_each(d.extra) AS kv(k, v) WHERE NOT k = ANY ($6)), '{}') END
+                   ELSE coalesce((SELECT jsonb_object_agg(kv.k, kv.v) FROM unnest($8::text[], d.extra) AS kv(k, v)
+                                   WHERE kv.v IS NOT NULL AND NOT kv.k = ANY ($6)), '{}') END
            || CASE WHEN d.role IS NOT NULL AND NOT 'role' = ANY ($6) THEN jsonb_build_object('role', d.role) ELSE '{}' END,
-           coalesce(d.app_metadata, '{}'),
+           coalesce(d.app_metadata::jsonb, '{}'),
            nullif(CASE WHEN d.extra IS NULL THEN '{}'
-                       ELSE coalesce((SELECT jsonb_object_agg(k, v) FROM jsonb_each(d.extra) AS kv(k, v) WHERE k = ANY ($6)), '{}') END
+                       ELSE coalesce((SELECT jsonb_object_agg(kv.k, kv.v) FROM unnest($8::text[], d.extra) AS kv(k, v)
+                                       WHERE kv.v IS NOT NULL AND kv.k = ANY ($6)), '{}') END
                   || CASE WHEN d.role IS NOT NULL AND 'role' = ANY ($6) THEN jsonb_build_object('role', d.role) ELSE '{}' END
                   || CASE WHEN d.company_id IS NOT NULL AND 'company_id' = ANY ($6) THEN jsonb_build_object('company_id', d.company_id) ELSE '{}' END,
                   '{}'),
@@ -358,7 +365,10 @@ BEGIN
                   LEFT JOIN LATERAL (SELECT ($7 ->> lower(coalesce(p.company, $4)))::uuid AS company_id) AS c ON true
                 ) AS x
            ) AS d$q$,
-        CASE WHEN v_gen AND NOT v_dry THEN 'p' ELSE 'auth_sync._import_prepare($1, $2, $3)' END,
+        -- (called in a select list, the function hands its rows over one at a time; in FROM,
+        -- Postgres would first copy all of them into a tuplestore)
+        CASE WHEN v_gen AND NOT v_dry THEN 'p'
+             ELSE '(SELECT (f.r).* FROM (SELECT auth_sync._import_prepare($1, $2, $3) AS r OFFSET 0) AS f)' END,
         NULL,
         CASE WHEN v_companies IS NULL
              THEN $m$format('company %s: there is no public.companies table', quote_literal(d.company_name))$m$
@@ -369,11 +379,11 @@ BEGIN
         EXECUTE 'WITH p AS (SELECT * FROM auth_sync._import_prepare($1, $2, $3)), ins AS (' || v_sql || ')
                  SELECT array_agg(p.temp_password ORDER BY p.i), count(*) FROM p'
             INTO v_temp, v_n
-            USING bulk_create_users.csv, NOT v_dry, v_gen AND NOT v_dry, v_company, v_conflict, v_pcols, v_companies;
+            USING bulk_create_users.csv, NOT v_dry, v_gen AND NOT v_dry, v_company, v_conflict, v_pcols, v_companies, v_extra;
     ELSE
         -- (straight from the function: no copy of its rows in a CTE)
         EXECUTE v_sql
-            USING bulk_create_users.csv, NOT v_dry, v_gen AND NOT v_dry, v_company, v_conflict, v_pcols, v_companies;
+            USING bulk_create_users.csv, NOT v_dry, v_gen AND NOT v_dry, v_company, v_conflict, v_pcols, v_companies, v_extra;
         GET DIAGNOSTICS v_n = ROW_COUNT;
     END IF;
     -- (each chunk reads its range of k through this index; built once the table is filled, it

@@ -16,7 +16,7 @@
 
 use auth_sync_core::import::{self, FileError, HashControl, ImportLimits};
 use pgrx::prelude::*;
-use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting, JsonB, PgSqlErrorCode};
+use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting, PgSqlErrorCode};
 use std::ffi::CString;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -158,17 +158,53 @@ type PreparedRow = (
     Option<String>,
     bool,
     Option<String>,
-    Option<JsonB>,
-    Option<JsonB>,
-    Option<JsonB>,
+    Option<String>,
+    Option<String>,
+    Option<Vec<Option<String>>>,
     Option<String>,
     Option<String>,
     pgrx::Uuid,
 );
 
+fn import_limits() -> ImportLimits {
+    ImportLimits {
+        max_rows: usize::try_from(MAX_IMPORT_ROWS.get()).unwrap_or(0),
+        max_bytes: usize::try_from(MAX_IMPORT_BYTES.get()).unwrap_or(0),
+        ..ImportLimits::default()
+    }
+}
+
+/// The names of the CSV's extra columns (those that are not known columns), in header order:
+/// the `extra` arrays of _import_prepare's rows hold their values in this order. Raises what
+/// _import_prepare raises for the file's size and header.
+#[pg_extern(volatile, parallel_unsafe)]
+fn _import_extra_columns(csv: &str) -> Vec<String> {
+    let reader = import::Reader::new(csv, &import_limits()).unwrap_or_else(|e| file_error(e));
+    let headers = reader.headers();
+    import::extra_columns(headers)
+        .into_iter()
+        .filter_map(|i| headers.get(i).cloned())
+        .collect()
+}
+
+/// A row read back from its compact form (always possible: see CompactRow::view).
+fn view(row: &import::CompactRow) -> import::RowView<'_> {
+    row.view().unwrap_or_else(|| unreadable_row())
+}
+
+fn unreadable_row() -> ! {
+    ereport!(
+        ERROR,
+        PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+        "auth_sync: an import row could not be read back"
+    );
+}
+
 /// Parses and validates a CSV of users and hashes their passwords (when `hash_passwords`);
 /// `generate_passwords` gives a random password to each valid row that has none. Whole-file
 /// problems raise 22P04 / 22023 / 54000; row problems come back as error_code / message.
+/// user_metadata and app_metadata are JSON text (NULL: empty); extra holds the values of the
+/// extra columns (_import_extra_columns) in header order, NULL for an empty value (NULL: none).
 #[allow(clippy::type_complexity)]
 #[pg_extern(volatile, parallel_unsafe)]
 fn _import_prepare(
@@ -190,99 +226,121 @@ fn _import_prepare(
         name!(role, Option<String>),
         name!(email_confirmed, bool),
         name!(created_at, Option<String>),
-        name!(user_metadata, Option<JsonB>),
-        name!(app_metadata, Option<JsonB>),
-        name!(extra, Option<JsonB>),
+        name!(user_metadata, Option<String>),
+        name!(app_metadata, Option<String>),
+        name!(extra, Option<Vec<Option<String>>>),
         name!(error_code, Option<String>),
         name!(message, Option<String>),
         name!(new_id, pgrx::Uuid),
     ),
 > {
     let _trim = TrimOnDrop;
-    let limits = ImportLimits {
-        max_rows: usize::try_from(MAX_IMPORT_ROWS.get()).unwrap_or(0),
-        max_bytes: usize::try_from(MAX_IMPORT_BYTES.get()).unwrap_or(0),
-        ..ImportLimits::default()
-    };
-    // (one record at a time: the parsed form of the whole file never exists)
-    let mut rows = import::parse_and_validate(csv, &limits).unwrap_or_else(|e| file_error(e));
+    // (one record at a time, each kept compact: neither the parsed form of the whole file nor a
+    // full-size struct per row ever exists)
+    let import::PreparedFile {
+        rows,
+        passwords,
+        extra_names,
+    } = import::prepare(csv, &import_limits()).unwrap_or_else(|e| file_error(e));
+    let n = rows.len();
+    let n_extra = extra_names.len();
+    drop(extra_names);
 
     // which rows get a hash: their own plaintext password, or a generated one
-    let mut temp: Vec<Option<Zeroizing<String>>> = Vec::with_capacity(rows.len());
-    temp.resize_with(rows.len(), || None);
-    let mut plain: Vec<(usize, Zeroizing<String>)> = Vec::new();
-    for (k, row) in rows.iter_mut().enumerate() {
-        let password = row.password.take().map(Zeroizing::new);
-        if row.error.is_some() {
-            continue;
+    let mut own = vec![false; n];
+    for (k, _) in &passwords {
+        if let Some(o) = own.get_mut(*k) {
+            *o = true;
         }
-        match password {
-            Some(pw) if hash_passwords => plain.push((k, pw)),
-            Some(_) => {}
-            None if row.password_hash.is_none() && generate_passwords => {
+    }
+    let mut plain: Vec<(usize, Zeroizing<String>)> = if hash_passwords {
+        passwords
+    } else {
+        Vec::new() // (the passwords are zeroed as they are dropped)
+    };
+    let mut temp: Vec<Option<Zeroizing<String>>> = Vec::new();
+    if generate_passwords {
+        temp.resize_with(n, || None);
+        for (k, row) in rows.iter().enumerate() {
+            if own[k] {
+                continue;
+            }
+            let v = view(row);
+            if v.is_valid() && v.password_hash.is_none() {
                 let pw = Zeroizing::new(
                     import::try_generate_password().unwrap_or_else(|e| random_error(e)),
                 );
                 temp[k] = Some(pw.clone());
                 plain.push((k, pw));
             }
-            None => {}
         }
+        // (in file order, like the rows)
+        plain.sort_by_key(|(k, _)| *k);
     }
+    drop(own);
     let cost = u32::try_from(BCRYPT_COST.get().min(MAX_BCRYPT_COST)).unwrap_or(10);
     let hashes = hash_with_interrupts(&plain, cost);
-    let mut has_plain = vec![false; rows.len()];
+    let mut has_plain = vec![false; if plain.is_empty() { 0 } else { n }];
+    let mut hash_of: Vec<Option<String>> = Vec::new();
+    if !plain.is_empty() {
+        hash_of.resize(n, None);
+    }
     for ((k, _), hash) in plain.iter().zip(hashes) {
         has_plain[*k] = true;
-        rows[*k].password_hash = hash;
+        hash_of[*k] = hash;
     }
     drop(plain);
 
     // an id for each row, used when the user is new and the file gives none (one request to the
     // OS CSPRNG for all of them: gen_random_uuid() per row costs a request each)
-    let ids = import::random_uuids(rows.len())
+    let ids = import::random_uuids(n)
         .unwrap_or_else(|e| random_error(import::PasswordError::Random(e.to_string())));
-    // (converted row by row as Postgres reads them, so no second copy of the file is built)
-    let out = rows.into_iter().zip(temp).zip(ids).enumerate().map(
-        move |(k, ((mut row, temp_password), new_id))| -> PreparedRow {
-            let has_password = has_plain[k] || row.password_hash.is_some();
-            let (error_code, message) = match row.error.take() {
-                Some(e) => (Some(e.code.to_string()), Some(e.message)),
-                None => (None, None),
-            };
-            let extra: serde_json::Map<String, serde_json::Value> = std::mem::take(&mut row.extra)
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), serde_json::Value::String(v)))
-                .collect();
+    // (converted row by row as Postgres reads them, each compact row freed, zeroed, once read)
+    let mut temp = temp.into_iter();
+    let out = rows
+        .into_iter()
+        .zip(ids)
+        .enumerate()
+        .map(move |(k, (row, new_id))| -> PreparedRow {
+            let v = view(&row);
+            let new_hash = hash_of.get_mut(k).and_then(Option::take);
+            let has_password = has_plain.get(k).copied().unwrap_or(false)
+                || new_hash.is_some()
+                || v.password_hash.is_some();
+            let password_hash = new_hash.or_else(|| v.password_hash.map(str::to_string));
+            let temp_password = temp.next().flatten().map(|mut pw| std::mem::take(&mut *pw));
+            let extra = (!v.extra.is_empty()).then(|| {
+                let mut values: Vec<Option<String>> = vec![None; n_extra];
+                for (c, value) in &v.extra {
+                    if let Some(slot) = values.get_mut(*c) {
+                        *slot = Some((*value).to_string());
+                    }
+                }
+                values
+            });
+            let own = |s: Option<&str>| s.map(str::to_string);
             (
                 i32::try_from(k + 1).unwrap_or(i32::MAX),
-                i32::try_from(row.line_number).unwrap_or(i32::MAX),
-                std::mem::take(&mut row.email),
-                row.id.take(),
-                row.password_hash.take(),
+                i32::try_from(v.line_number).unwrap_or(i32::MAX),
+                v.email.to_string(),
+                own(v.id),
+                password_hash,
                 has_password,
-                temp_password.map(|mut pw| std::mem::take(&mut *pw)),
-                row.phone.take(),
-                row.company.take(),
-                row.role.take(),
-                row.email_confirmed,
-                row.created_at.take(),
-                json_object(std::mem::take(&mut row.user_metadata)),
-                json_object(std::mem::take(&mut row.app_metadata)),
-                json_object(extra),
-                error_code,
-                message,
+                temp_password,
+                own(v.phone),
+                own(v.company),
+                own(v.role),
+                v.email_confirmed,
+                own(v.created_at),
+                own(v.user_metadata),
+                own(v.app_metadata),
+                extra,
+                v.error.map(|(code, _)| code.to_string()),
+                v.error.map(|(_, message)| message.to_string()),
                 pgrx::Uuid::from_bytes(new_id),
             )
-        },
-    );
+        });
     TableIterator::new(out)
-}
-
-/// A JSON object for SQL, or NULL when it is empty (most rows: it spares the conversion; the
-/// SQL side reads NULL as '{}').
-fn json_object(map: serde_json::Map<String, serde_json::Value>) -> Option<JsonB> {
-    (!map.is_empty()).then_some(JsonB(serde_json::Value::Object(map)))
 }
 
 /// What the backend thread found in Postgres' interrupt flags.

@@ -76,7 +76,12 @@ extension_sql_file!("../sql/report.sql", name = "report", requires = ["sync"]);
 extension_sql_file!(
     "../sql/import.sql",
     name = "import",
-    requires = ["sync", _import_prepare, _report_progress]
+    requires = [
+        "sync",
+        _import_prepare,
+        _import_extra_columns,
+        _report_progress
+    ]
 );
 extension_sql_file!("../sql/delete.sql", name = "delete", requires = ["import"]);
 extension_sql_file!(

@@ -5,6 +5,7 @@
 //! threads with [`hash_all`], then writes set-based. Everything here is pure and never panics on
 //! input data.
 
+pub mod compact;
 pub mod csv;
 pub mod eks;
 pub mod email;
@@ -13,6 +14,7 @@ pub mod password;
 pub mod timestamp;
 pub mod validate;
 
+pub use self::compact::{prepare, CompactRow, PreparedFile, RowView};
 pub use self::csv::{parse_csv, FileError, ImportLimits, ParsedFile, RawRecord, Reader};
 pub use self::email::normalize_email;
 pub use self::ids::random_uuids;
@@ -22,6 +24,6 @@ pub use self::password::{
 };
 pub use self::timestamp::normalize_timestamp;
 pub use self::validate::{
-    json_has_nul, normalize_phone, normalize_uuid, parse_and_validate, parse_bool, validate,
-    ImportRow, RowError, Validator, KNOWN_COLUMNS,
+    extra_columns, json_has_nul, normalize_phone, normalize_uuid, parse_and_validate, parse_bool,
+    validate, ImportRow, RowError, Validator, KNOWN_COLUMNS,
 };

@@ -11,7 +11,6 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use zeroize::Zeroize;
@@ -135,9 +134,10 @@ pub struct ImportRow {
     /// (when given) set from their columns, overriding the same keys of the JSON.
     pub user_metadata: Map<String, Value>,
     pub app_metadata: Map<String, Value>,
-    /// (header, trimmed value) of the columns not in [`KNOWN_COLUMNS`] whose value is not
-    /// empty, in header order. The names are shared with the header, not copied per row.
-    pub extra: Vec<(Arc<str>, String)>,
+    /// (position in the header, trimmed value) of the columns not in [`KNOWN_COLUMNS`] whose
+    /// value is not empty, in header order. The names stay in the header, not copied per row
+    /// (see [`extra_columns`]).
+    pub extra: Vec<(usize, String)>,
     /// The first error found; `None` when the row is valid.
     pub error: Option<RowError>,
 }
@@ -203,7 +203,7 @@ pub fn parse_and_validate(input: &str, limits: &ImportLimits) -> Result<Vec<Impo
 /// Validates records one at a time; it remembers the emails and ids seen for
 /// `duplicate_in_file`.
 pub struct Validator {
-    headers: Vec<Arc<str>>,
+    headers: Vec<String>,
     cols: Columns,
     limits: ImportLimits,
     emails: HashMap<String, u32>,
@@ -213,7 +213,7 @@ pub struct Validator {
 impl Validator {
     pub fn new(headers: &[String], limits: &ImportLimits) -> Self {
         Validator {
-            headers: headers.iter().map(|h| Arc::from(h.as_str())).collect(),
+            headers: headers.to_vec(),
             cols: Columns::new(headers),
             limits: *limits,
             emails: HashMap::new(),
@@ -253,6 +253,14 @@ impl Validator {
     }
 }
 
+/// The positions in `headers` of the columns not in [`KNOWN_COLUMNS`] (the extra columns), in
+/// header order.
+pub fn extra_columns(headers: &[String]) -> Vec<usize> {
+    (0..headers.len())
+        .filter(|&i| !KNOWN_COLUMNS.contains(&headers[i].as_str()))
+        .collect()
+}
+
 /// Column positions of the known columns, and the positions of the extra ones.
 struct Columns {
     email: Option<usize>,
@@ -290,9 +298,7 @@ impl Columns {
             user_metadata: find("user_metadata"),
             app_metadata: find("app_metadata"),
             created_at: find("created_at"),
-            extra: (0..headers.len())
-                .filter(|&i| !KNOWN_COLUMNS.contains(&headers[i].as_str()))
-                .collect(),
+            extra: extra_columns(headers),
         }
     }
 }
@@ -307,7 +313,7 @@ struct Checked {
 
 fn check_record(
     record: &RawRecord,
-    headers: &[Arc<str>],
+    headers: &[String],
     cols: &Columns,
     limits: &ImportLimits,
 ) -> Checked {
@@ -367,7 +373,7 @@ fn check_record(
 fn check_fields(
     row: &mut ImportRow,
     fields: &[String],
-    headers: &[Arc<str>],
+    headers: &[String],
     cols: &Columns,
     limits: &ImportLimits,
     email: Result<String, &'static str>,
@@ -519,8 +525,7 @@ fn check_fields(
         .iter()
         .filter_map(|&i| {
             let v = get(Some(i));
-            let h = headers.get(i)?;
-            (!v.is_empty()).then(|| (Arc::clone(h), v.to_string()))
+            (!v.is_empty()).then(|| (i, v.to_string()))
         })
         .collect();
     Ok(())
@@ -723,7 +728,7 @@ mod tests {
             Value::Object(row.app_metadata.clone()),
             json!({"provider": "email"})
         );
-        assert_eq!(row.extra, [(Arc::from("team"), "red".to_string())]);
+        assert_eq!(row.extra, [(13, "red".to_string())]);
     }
 
     #[test]
@@ -914,9 +919,14 @@ mod tests {
     }
 
     #[test]
-    fn extra_column_names_are_shared_not_copied() {
-        let rows = run("email,team\na@b.co,red\nc@d.co,blue\n");
-        assert!(Arc::ptr_eq(&rows[0].extra[0].0, &rows[1].extra[0].0));
+    fn extra_columns_are_header_positions() {
+        let rows = run("email,team,role,zone\na@b.co,red,,\nc@d.co,, x ,north\n");
+        assert_eq!(
+            extra_columns(&["email".into(), "team".into(), "role".into(), "zone".into()]),
+            [1, 3]
+        );
+        assert_eq!(rows[0].extra, [(1, "red".to_string())]);
+        assert_eq!(rows[1].extra, [(3, "north".to_string())]);
     }
 
     #[test]
@@ -1257,10 +1267,7 @@ mod tests {
         assert_eq!(row.company.as_deref(), Some("'); DROP TABLE x; --"));
         assert_eq!(
             row.extra,
-            [(
-                Arc::from("team"),
-                "Robert'); DROP TABLE students;--".to_string()
-            )]
+            [(2, "Robert'); DROP TABLE students;--".to_string())]
         );
     }
 
