@@ -400,6 +400,16 @@ pub unsafe extern "C-unwind" fn auth_sync_create_user_profile(
         let mut values = [source];
         let nulls = [b' ' as std::ffi::c_char];
         let mut raise: Option<*mut pg_sys::ErrorData> = None;
+        // one SPI connection and one pinned search path for every table (each table's
+        // subtransaction runs inside them, as plpgsql's exception blocks run inside its own)
+        if pg_sys::SPI_connect() < 0 {
+            ereport!(
+                ERROR,
+                PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+                "auth_sync: SPI_connect failed"
+            );
+        }
+        push_pinned_search_path();
         for target in &program.targets {
             let Some(edata) = run_target(&program, target, values.as_mut_ptr(), nulls.as_ptr())
             else {
@@ -411,6 +421,8 @@ pub unsafe extern "C-unwind" fn auth_sync_create_user_profile(
             }
             record_failure(&program, target.table, id, edata);
         }
+        pg_sys::PopOverrideSearchPath();
+        pg_sys::SPI_finish();
         if let Some(edata) = raise {
             // raised as Postgres made it (constraint name and all); nothing of ours is left to
             // drop past this point
@@ -442,10 +454,20 @@ unsafe fn user_source(
     unsafe {
         let mut values = [pg_sys::Datum::from(0usize); 11];
         let mut nulls = [true; 11];
-        // one pass over the row (heap_getattr would walk it again for each column past a varlena)
+        // one pass over the row (heap_getattr would walk it again for each column past a varlena),
+        // on the stack for a table of auth.users' size
         let natts = usize::try_from((*desc).natts).unwrap_or(0);
-        let mut row_values = vec![pg_sys::Datum::from(0usize); natts];
-        let mut row_nulls = vec![true; natts];
+        let mut stack_values = [pg_sys::Datum::from(0usize); 64];
+        let mut stack_nulls = [true; 64];
+        let mut heap_values = Vec::new();
+        let mut heap_nulls = Vec::new();
+        let (row_values, row_nulls): (&mut [pg_sys::Datum], &mut [bool]) = if natts <= 64 {
+            (&mut stack_values[..natts], &mut stack_nulls[..natts])
+        } else {
+            heap_values.resize(natts, pg_sys::Datum::from(0usize));
+            heap_nulls.resize(natts, true);
+            (&mut heap_values[..], &mut heap_nulls[..])
+        };
         pg_sys::heap_deform_tuple(tuple, desc, row_values.as_mut_ptr(), row_nulls.as_mut_ptr());
         for (i, attnum) in program.attnums.iter().enumerate() {
             let at = usize::try_from(*attnum - 1).unwrap_or(usize::MAX);
@@ -470,11 +492,17 @@ unsafe fn user_source(
         let formed =
             pg_sys::heap_form_tuple(program.source_desc, values.as_mut_ptr(), nulls.as_mut_ptr());
         let id = (!nulls[0]).then_some(values[0]);
-        // (flattens any TOAST pointer of auth.users' jsonb: a composite value may hold none)
-        (
-            pg_sys::heap_copy_tuple_as_datum(formed, program.source_desc),
-            id,
-        )
+        let has_external =
+            (*(*formed).t_data).t_infomask & pg_sys::HEAP_HASEXTERNAL as u16 != 0;
+        let datum = if has_external {
+            // (flattens the TOAST pointers of a large metadata value: a composite value may hold
+            // none)
+            pg_sys::heap_copy_tuple_as_datum(formed, program.source_desc)
+        } else {
+            // heap_form_tuple already made it a composite datum (length, type and typmod set)
+            pg_sys::Datum::from((*formed).t_data)
+        };
+        (datum, id)
     }
 }
 
@@ -487,55 +515,44 @@ unsafe fn run_target(
     nulls: *const std::ffi::c_char,
 ) -> Option<*mut pg_sys::ErrorData> {
     unsafe {
+        // the table went away or changed kind since the program was loaded: nothing to write
+        // (unregistering it, which the drop guard does, reloads the program)
+        let Ok(owner) = table_owner(target.table) else {
+            return None;
+        };
         let old_context = pg_sys::CurrentMemoryContext;
         let old_owner = pg_sys::CurrentResourceOwner;
         pg_sys::BeginInternalSubTransaction(std::ptr::null());
         pg_sys::MemoryContextSwitchTo(old_context);
 
         let mut failed = false;
-        match table_owner(target.table) {
-            Err(_) => {
-                // the table went away or changed kind since the program was loaded: nothing to
-                // write, and nothing to journal that the drop guard did not already handle
-                failed = false;
-            }
-            Ok(owner) => {
-                if pg_sys::SPI_connect() < 0 {
+        for statement in &target.statements {
+            let mut plan = statement.plan.get();
+            let outcome = run_as(
+                owner,
+                Some(statement.sql.as_c_str()),
+                program.source_type,
+                &mut plan,
+                values,
+                nulls,
+            );
+            statement.plan.set(plan);
+            match outcome {
+                Ok(rc) if rc >= 0 && !plan.is_null() => {}
+                Ok(_) => {
                     failed = true;
-                } else {
-                    push_pinned_search_path();
-                    for statement in &target.statements {
-                        let mut plan = statement.plan.get();
-                        let outcome = run_as(
-                            owner,
-                            Some(statement.sql.as_c_str()),
-                            program.source_type,
-                            &mut plan,
-                            values,
-                            nulls,
-                        );
-                        statement.plan.set(plan);
-                        match outcome {
-                            Ok(rc) if rc >= 0 && !plan.is_null() => {}
-                            Ok(_) => {
-                                failed = true;
-                                break;
-                            }
-                            Err(()) => {
-                                // an ERROR: copy it, then roll the subtransaction back (which
-                                // also ends the SPI connection and the pinned search path)
-                                pg_sys::MemoryContextSwitchTo(old_context);
-                                let edata = pg_sys::CopyErrorData();
-                                pg_sys::FlushErrorState();
-                                pg_sys::RollbackAndReleaseCurrentSubTransaction();
-                                pg_sys::MemoryContextSwitchTo(old_context);
-                                pg_sys::CurrentResourceOwner = old_owner;
-                                return Some(edata);
-                            }
-                        }
-                    }
-                    pg_sys::PopOverrideSearchPath();
-                    pg_sys::SPI_finish();
+                    break;
+                }
+                Err(()) => {
+                    // an ERROR: copy it, then roll the subtransaction back (as plpgsql's
+                    // exception blocks do; SPI's state inside it goes with it)
+                    pg_sys::MemoryContextSwitchTo(old_context);
+                    let edata = pg_sys::CopyErrorData();
+                    pg_sys::FlushErrorState();
+                    pg_sys::RollbackAndReleaseCurrentSubTransaction();
+                    pg_sys::MemoryContextSwitchTo(old_context);
+                    pg_sys::CurrentResourceOwner = old_owner;
+                    return Some(edata);
                 }
             }
         }
