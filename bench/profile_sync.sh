@@ -68,8 +68,10 @@ tps() { # db
 # Two settings: durable (synchronous_commit on: every sign-up waits for its WAL flush, as on a real
 # server) and CPU-bound (synchronous_commit off: no flush wait, so the triggers' CPU cost is all
 # that differs). Runs alternate A B B A A B B A A B with empty tables and a checkpoint before
-# each; the ratio is of the medians, since a flush that stalls for a second spoils one run, not five.
-declare -A runs
+# each. Each pair of neighbouring runs (one of each) gives a ratio, and the figure is the median
+# of the five: the machine's speed drifts over minutes, and a flush that stalls for a second
+# spoils one pair, not the figure.
+declare -A runs seq
 RUNS=5
 for mode in on off; do
     log "1. sign-up throughput, synchronous_commit=${mode}: ${CLIENTS} clients, ${SECS} s per run, ${RUNS} runs each"
@@ -81,6 +83,7 @@ for mode in on off; do
         q "$db" -c "SET client_min_messages = warning" -c "TRUNCATE auth.users CASCADE" -c "CHECKPOINT" >/dev/null
         t=$(PGOPTIONS="-c synchronous_commit=${mode}" tps "$db")
         runs["${mode}_${db}"]="${runs["${mode}_${db}"]:-} $t"
+        seq["${mode}"]="${seq["${mode}"]:-} ${db}=${t}"
         echo "   ${db}: ${t} tps"
     done
 done
@@ -125,14 +128,16 @@ for i in 1 2 3 4 5; do summ+=("$(timed with_auth_sync "SELECT * FROM auth_sync.g
 median=$(printf '%s\n' "${summ[@]}" | sort -n | sed -n 3p)
 q with_auth_sync -c "SELECT total_auth_users, total_profiles, missing_profiles, sync_percentage FROM auth_sync.get_auth_sync_summary()"
 
-median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { printf "%.1f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { printf "%.3f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 echo
 echo "auth_sync profile-sync benchmark ($(nproc) cores, PostgreSQL ${PG_MAJOR}, release build)"
 for mode in on off; do
     pm=$(median ${runs["${mode}_plain"]}); sm=$(median ${runs["${mode}_with_auth_sync"]})
+    # the ratio of each pair of neighbouring runs (auth_sync / plain)
+    pairs=$(printf '%s\n' ${seq["${mode}"]} | awk -F= '{ v[$1] = $2 } NR % 2 == 0 { printf "%.3f ", v["with_auth_sync"] / v["plain"] }')
     target=0.95; [ "$mode" = off ] && target=0.80
-    printf '  sign-up tps, synchronous_commit=%-3s plain docs trigger %8s, auth_sync trigger %8s, ratio %.3f (target >= %s; medians of %s runs of %s s, %s clients)\n' \
-        "$mode" "$pm" "$sm" "$(awk -v a="$sm" -v b="$pm" 'BEGIN { print a / b }')" "$target" "$RUNS" "$SECS" "$CLIENTS"
+    printf '  sign-up tps, synchronous_commit=%-3s ratio %.3f, median of the pairs %s(target >= %s; %s pairs of %s-s runs, %s clients; median tps: plain %s, auth_sync %s)\n' \
+        "$mode" "$(median $pairs)" "$pairs" "$target" "$RUNS" "$SECS" "$CLIENTS" "$pm" "$sm"
 done
 printf '  every sign-up got its profile:       %s (sync_failures: %s)\n' "$profiles_ok" "$failures"
 printf '  loading 900,000 users (INSERT ... SELECT, triggers off): %s s\n' "$t_load"

@@ -51,6 +51,23 @@ rc=${PIPESTATUS[0]}
 read -r p f < <(cargo_counts "${TESTROOT}/cargo.log")
 [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
 record "cargo test" "$p" "$f"
+
+# The SQL files' dependencies point one way, as src/lib.rs's requires say (and the check catches
+# a file that calls one loaded after it).
+log "layer 1: SQL file dependencies"
+p=0; f=0
+if python3 "${REPO_ROOT}/scripts/check_sql_deps.py" "${REPO_ROOT}"; then p=$((p + 1)); else f=$((f + 1)); fi
+probe="${TESTROOT}/deps_probe"
+mkdir -p "$probe" && cp -r "${REPO_ROOT}/sql" "${REPO_ROOT}/src" "$probe/"
+printf '\nCREATE FUNCTION auth_sync._probe() RETURNS void LANGUAGE sql AS $$ SELECT auth_sync.verify_installation() $$;\n' \
+    >>"${probe}/sql/schema.sql"
+if python3 "${REPO_ROOT}/scripts/check_sql_deps.py" "$probe" >/dev/null; then
+    echo "FAIL: check_sql_deps.py did not see sql/schema.sql call verify_installation() from a later file"
+    f=$((f + 1))
+else
+    p=$((p + 1))
+fi
+record "sql dependencies" "$p" "$f"
 fi
 
 # --- 2. #[pg_test] --------------------------------------------------------------------------

@@ -720,8 +720,8 @@ BEGIN
         SELECT coalesce(jsonb_object_agg(r.table_name, r.total), '{}') INTO v_removed
           FROM (SELECT DISTINCT m.source FROM auth_sync.managed_tables m WHERE m.source <> 'supabase') AS src,
                auth_sync._remove_user_rows(ARRAY[v_sub], false, src.source) AS r;
-        UPDATE auth_sync.external_users e SET deleted_at = now(), updated_at = now()
-         WHERE e.external_id = v_sub AND e.deleted_at IS NULL;
+        -- (the outside providers' mirror marks them deleted: sql/webhook.sql)
+        PERFORM auth_sync._raise_event('external_user_deleted', ARRAY[v_sub]);
         PERFORM auth_sync._audit('delete_my_account', '{}', v_removed);
         RETURN v_removed;
     END IF;

@@ -3,6 +3,34 @@
 
 -- (auth_sync._caller(), the role that called, is in sql/privilege.sql: the privilege checks use it)
 
+-- One-way hooks. A capability raises an event; a capability loaded after it handles the event
+-- through a row here naming its handler, so that no file calls code loaded after it: the
+-- employee linking hears of the users bulk_create_users created, the outside providers' mirror of
+-- an account deleted with delete_my_account(). Only auth_sync's install script writes rows.
+CREATE TABLE auth_sync.event_handlers (
+    event   text         NOT NULL,
+    handler regprocedure NOT NULL,
+    PRIMARY KEY (event, handler)
+);
+COMMENT ON TABLE auth_sync.event_handlers IS
+    'Which function handles which event of another capability (auth_sync''s own; one-way dependencies).';
+
+-- Calls every handler of p_event with p_ids (the handlers of an event take its argument type).
+-- (regproc output is the schema-qualified, quoted name: the handler reaches the statement only
+-- as a name Postgres printed)
+CREATE FUNCTION auth_sync._raise_event(p_event text, p_ids anyarray) RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    h regprocedure;
+BEGIN
+    FOR h IN SELECT e.handler FROM auth_sync.event_handlers e WHERE e.event = p_event ORDER BY e.handler::oid LOOP
+        EXECUTE format('SELECT %s($1)', h::oid::regproc) USING p_ids;
+    END LOOP;
+END
+$$;
+
 -- The JWT claims the API set for this request, or NULL (psql, or claims that do not parse).
 CREATE FUNCTION auth_sync._jwt_claims() RETURNS jsonb
 LANGUAGE plpgsql STABLE

@@ -70,7 +70,22 @@ COMMENT ON COLUMN auth_sync.admin_audit_log.claimed_sub IS
 COMMENT ON COLUMN auth_sync.admin_audit_log.claimed_role IS
     'The role claim of request.jwt.claims: what the request claims, settable by any SQL session; not verified by auth_sync.';
 
+-- The employee table's registration (register_linked_table, sql/employees.sql): a registration
+-- like managed_tables, which registry and the other capabilities consult too.
+CREATE TABLE auth_sync.linked_tables (
+    target           regclass    PRIMARY KEY,
+    key_column       name        NOT NULL,
+    email_column     name        NOT NULL,
+    active_column    name        NOT NULL,
+    auth_user_column name        NOT NULL,
+    registered_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    registered_by    text        NOT NULL
+);
+COMMENT ON TABLE auth_sync.linked_tables IS
+    'The employee table registered with auth_sync.register_linked_table() (at most one).';
+
 SELECT pg_catalog.pg_extension_config_dump('auth_sync.managed_tables', '');
+SELECT pg_catalog.pg_extension_config_dump('auth_sync.linked_tables', '');
 SELECT pg_catalog.pg_extension_config_dump('auth_sync.sync_failures', '');
 SELECT pg_catalog.pg_extension_config_dump('auth_sync.sync_runs', '');
 SELECT pg_catalog.pg_extension_config_dump('auth_sync.admin_audit_log', '');

@@ -21,6 +21,18 @@ CREATE TABLE auth_sync.external_users (
 COMMENT ON TABLE auth_sync.external_users IS
     'Users of an outside identity provider, as its webhooks last described them (deleted_at: the provider deleted them).';
 
+-- An outside provider's user deleted their account with delete_my_account() (the event
+-- external_user_deleted, see auth_sync.event_handlers): the mirror marks them deleted.
+CREATE FUNCTION auth_sync._external_hear_users_deleted(p_ids text[]) RETURNS void
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    UPDATE auth_sync.external_users e SET deleted_at = now(), updated_at = now()
+     WHERE e.external_id = ANY (p_ids) AND e.deleted_at IS NULL
+$$;
+INSERT INTO auth_sync.event_handlers (event, handler)
+VALUES ('external_user_deleted', 'auth_sync._external_hear_users_deleted(text[])');
+
 -- Every webhook delivery that passed the signature check, once per message id.
 CREATE TABLE auth_sync.webhook_events (
     provider     text        NOT NULL,

@@ -72,7 +72,7 @@ extension_sql_file!(
     requires = ["internal", "fields"]
 );
 extension_sql_file!("../sql/sync.sql", name = "sync", requires = ["registry"]);
-extension_sql_file!("../sql/report.sql", name = "report", requires = ["sync"]);
+
 extension_sql_file!(
     "../sql/import.sql",
     name = "import",
@@ -99,25 +99,35 @@ extension_sql_file!(
 extension_sql_file!(
     "../sql/employees.sql",
     name = "employees",
-    requires = ["import", "delete", "report"]
+    requires = ["import", "delete"]
+);
+extension_sql_file!(
+    "../sql/auth_triggers.sql",
+    name = "auth_triggers",
+    requires = ["registry", "delete", "employees"]
 );
 extension_sql_file!(
     "../sql/drop_guard.sql",
     name = "drop_guard",
-    requires = ["registry"]
+    requires = ["auth_triggers", "employees"]
 );
 extension_sql_file!(
     "../sql/verify.sql",
     name = "verify",
     requires = [
-        "report",
         "import",
         "delete",
         "webhook",
         "employees",
+        "auth_triggers",
         "drop_guard",
         version
     ]
+);
+extension_sql_file!(
+    "../sql/report.sql",
+    name = "report",
+    requires = ["sync", "verify", "employees", "webhook"]
 );
 extension_sql_file!("../sql/finalize.sql", finalize);
 
