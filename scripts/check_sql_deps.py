@@ -2,11 +2,13 @@
 """Dependencies between the extension's SQL files point one way, and src/lib.rs says so.
 
 For every hand-written file in sql/ and every `auth_sync.<name>` it mentions in code (comments
-are skipped), the file that defines <name> (or the Rust function of that name) must be among the
+and the text of COMMENT ON and of errors, hints and notices are skipped), the file that
+defines <name> with a top-level CREATE (or the Rust function of that name) must be among the
 file's `requires` in src/lib.rs, directly or through another file's. Postgres binds plpgsql late,
 so a call to a function loaded later works until someone reorders the files; this check makes
-such an edge, and a circle between two files, an error. Objects defined in no file (the code that
-_regenerate() writes at run time) are not edges.
+such an edge, and a circle between two files, an error. Code that auth_sync generates at run time
+(CREATE inside a string: _regenerate(), register_linked_table()) is found by name, late, and is
+not an edge.
 
 Usage: python3 scripts/check_sql_deps.py [REPO_ROOT]   (exit status 1 on a violation)
 """
@@ -20,21 +22,23 @@ MACRO = re.compile(r'extension_sql_file!\(\s*"\.\./sql/(?P<file>[\w/]+)\.sql"(?P
 NAME = re.compile(r'name\s*=\s*"(\w+)"')
 REQUIRES = re.compile(r'requires\s*=\s*\[(.*?)\]', re.S)
 DEFINES = re.compile(
-    r'CREATE\s+(?:OR\s+REPLACE\s+)?(?:UNLOGGED\s+|TEMP\s+)?'
+    r'^CREATE\s+(?:OR\s+REPLACE\s+)?(?:UNLOGGED\s+|TEMP\s+)?'
     r'(?:FUNCTION|PROCEDURE|TABLE|VIEW|MATERIALIZED\s+VIEW|TYPE|SEQUENCE|DOMAIN|AGGREGATE)\s+'
-    r'(?:IF\s+NOT\s+EXISTS\s+)?auth_sync\.(\w+)', re.I)
+    r'(?:IF\s+NOT\s+EXISTS\s+)?auth_sync\.(\w+)', re.I | re.M)
 MENTION = re.compile(r'\bauth_sync\.(\w+)')
 PG_EXTERN = re.compile(r'#\[pg_extern[^\]]*\]\s*(?:pub(?:\(crate\))?\s+)?(?:unsafe\s+)?fn\s+(\w+)')
 
 
 COMMENT_ON = re.compile(r"COMMENT\s+ON\s.*?\sIS\s+'(?:[^']|'')*'\s*;", re.S | re.I)
+# the text of an error, hint or notice names functions for people
+MESSAGE = re.compile(r"(?:\b(?:HINT|DETAIL|MESSAGE)\s*=\s*|\bRAISE\s+\w+\s+)'(?:[^']|'')*'", re.I)
 
 
 def code_of(sql):
     """The SQL without its -- comments (a -- inside a string literal is rare enough here) and
     without COMMENT ON statements (their text names functions for people, not for Postgres)."""
     sql = "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
-    return COMMENT_ON.sub("", sql)
+    return MESSAGE.sub("", COMMENT_ON.sub("", sql))
 
 
 def main():

@@ -60,9 +60,9 @@ if python3 "${REPO_ROOT}/scripts/check_sql_deps.py" "${REPO_ROOT}"; then p=$((p 
 probe="${TESTROOT}/deps_probe"
 mkdir -p "$probe" && cp -r "${REPO_ROOT}/sql" "${REPO_ROOT}/src" "$probe/"
 printf '\nCREATE FUNCTION auth_sync._probe() RETURNS void LANGUAGE sql AS $$ SELECT auth_sync.verify_installation() $$;\n' \
-    >>"${probe}/sql/schema.sql"
+    >>"${probe}/sql/install/schema.sql"
 if python3 "${REPO_ROOT}/scripts/check_sql_deps.py" "$probe" >/dev/null; then
-    echo "FAIL: check_sql_deps.py did not see sql/schema.sql call verify_installation() from a later file"
+    echo "FAIL: check_sql_deps.py did not see sql/install/schema.sql call verify_installation() from a later file"
     f=$((f + 1))
 else
     p=$((p + 1))
@@ -116,7 +116,7 @@ RW="${TESTROOT}/regress"
 stage "${REPO_ROOT}/pgrx-tests" "$RW"
 stage "${REPO_ROOT}/migrations" "${RW}/migrations"
 # webhook requests signed now by an independent implementation (the standardwebhooks package, in
-# a throwaway virtualenv), for sql/webhook.sql
+# a throwaway virtualenv), for sql/providers/clerk.sql
 python3 -m venv "${TESTROOT}/venv" >/dev/null
 "${TESTROOT}/venv/bin/pip" install --quiet --disable-pip-version-check \
     -r "${REPO_ROOT}/pgrx-tests/webhook/requirements.txt" >/dev/null || die "pip install standardwebhooks failed"

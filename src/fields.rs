@@ -5,7 +5,7 @@
 //! It runs on every sign-up (inside the auth.users trigger) and for every user in a sync, so it
 //! reads the metadata in Postgres' binary jsonb form through `Meta`, instead of printing the jsonb
 //! to text and parsing it again (which pgrx's `JsonB` argument type does). That is why this one
-//! function is declared by hand (`sql/fields.sql`) rather than with `#[pg_extern]`.
+//! function is declared by hand (`sql/registry/fields.sql`) rather than with `#[pg_extern]`.
 
 use auth_sync_core::fields::{supabase_user_fields, Meta};
 use pgrx::fcinfo::{pg_arg_is_null, pg_getarg, pg_getarg_datum_raw, pg_return_null};

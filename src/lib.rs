@@ -44,92 +44,201 @@ pub extern "C-unwind" fn _PG_init() {
 #[cfg(feature = "pg_test")]
 extension_sql_file!("../pgrx-tests/fixture/supabase_auth.sql", bootstrap);
 
-extension_sql_file!("../sql/preflight.sql", name = "preflight");
+// The SQL files in the order of their dependencies (scripts/check_sql_deps.py checks that each
+// file's requires name every file whose objects it uses).
+extension_sql_file!("../sql/install/preflight.sql", name = "install_preflight");
 extension_sql_file!(
-    "../sql/schema.sql",
-    name = "schema",
-    requires = ["preflight"]
+    "../sql/install/schema.sql",
+    name = "install_schema",
+    requires = ["install_preflight"]
 );
 extension_sql_file!(
-    "../sql/privilege.sql",
-    name = "privilege",
+    "../sql/registry/fields.sql",
+    name = "registry_fields",
+    requires = ["install_schema"]
+);
+extension_sql_file!(
+    "../sql/install/privilege.sql",
+    name = "install_privilege",
+    requires = ["registry_fields"]
+);
+extension_sql_file!(
+    "../sql/auth_triggers/ddl.sql",
+    name = "auth_triggers_ddl",
+    requires = ["install_privilege"]
+);
+extension_sql_file!(
+    "../sql/install/internal.sql",
+    name = "install_internal",
+    requires = ["install_privilege"]
+);
+extension_sql_file!(
+    "../sql/auth_triggers/refresh.sql",
+    name = "auth_triggers_refresh",
+    requires = ["auth_triggers_ddl", "install_internal", privilege::_flag]
+);
+extension_sql_file!(
+    "../sql/auth_triggers/signup.sql",
+    name = "auth_triggers_signup",
+    requires = ["install_internal"]
+);
+extension_sql_file!(
+    "../sql/delete/remove.sql",
+    name = "delete_remove",
+    requires = ["install_privilege", privilege::_set_internal]
+);
+extension_sql_file!(
+    "../sql/import/tables.sql",
+    name = "import_tables",
+    requires = ["install_privilege"]
+);
+extension_sql_file!(
+    "../sql/sync/profiles.sql",
+    name = "sync_profiles",
+    requires = ["install_internal"]
+);
+extension_sql_file!(
+    "../sql/delete/bulk.sql",
+    name = "delete_bulk",
+    requires = ["delete_remove", "import_tables", "sync_profiles"]
+);
+extension_sql_file!(
+    "../sql/employees/tables.sql",
+    name = "employees_tables",
+    requires = ["install_privilege", privilege::_flag]
+);
+extension_sql_file!(
+    "../sql/employees/bans.sql",
+    name = "employees_bans",
+    requires = ["delete_remove", "employees_tables"]
+);
+extension_sql_file!(
+    "../sql/employees/linking.sql",
+    name = "employees_linking",
     requires = [
-        "schema",
-        "fields",
-        privilege::_set_internal,
+        "install_internal",
+        "employees_bans",
+        privilege::_flag,
+        privilege::_set_internal
+    ]
+);
+extension_sql_file!(
+    "../sql/employees/triggers.sql",
+    name = "employees_triggers",
+    requires = ["auth_triggers_ddl", "employees_linking", privilege::_flag]
+);
+extension_sql_file!(
+    "../sql/auth_triggers/install.sql",
+    name = "auth_triggers_install",
+    requires = [
+        "auth_triggers_refresh",
+        "auth_triggers_signup",
+        "delete_bulk",
+        "employees_triggers",
         privilege::_flag
     ]
 );
 extension_sql_file!(
-    "../sql/internal.sql",
-    name = "internal",
-    requires = ["privilege"]
+    "../sql/delete/account.sql",
+    name = "delete_account",
+    requires = ["delete_remove", "sync_profiles"]
 );
-extension_sql_file!("../sql/fields.sql", name = "fields", requires = ["schema"]);
 extension_sql_file!(
-    "../sql/registry.sql",
-    name = "registry",
-    requires = ["internal", "fields"]
+    "../sql/import/write.sql",
+    name = "import_write",
+    requires = ["import_tables", "sync_profiles"]
 );
-extension_sql_file!("../sql/sync.sql", name = "sync", requires = ["registry"]);
-
 extension_sql_file!(
-    "../sql/import.sql",
-    name = "import",
+    "../sql/import/bulk_create_users.sql",
+    name = "import_bulk_create_users",
     requires = [
-        "sync",
-        _import_prepare,
+        "import_write",
         _import_extra_columns,
-        _report_progress
-    ]
-);
-extension_sql_file!("../sql/delete.sql", name = "delete", requires = ["import"]);
-extension_sql_file!(
-    "../sql/webhook.sql",
-    name = "webhook",
-    requires = [
-        "delete",
-        _webhook_check_secret,
-        _webhook_verify,
-        _webhook_header,
-        _clerk_event,
-        _clerk_user
+        _import_prepare,
+        _report_progress,
+        privilege::_set_internal
     ]
 );
 extension_sql_file!(
-    "../sql/employees.sql",
-    name = "employees",
-    requires = ["import", "delete"]
-);
-extension_sql_file!(
-    "../sql/auth_triggers.sql",
-    name = "auth_triggers",
-    requires = ["registry", "delete", "employees"]
-);
-extension_sql_file!(
-    "../sql/drop_guard.sql",
-    name = "drop_guard",
-    requires = ["auth_triggers", "employees"]
-);
-extension_sql_file!(
-    "../sql/verify.sql",
-    name = "verify",
+    "../sql/employees/admin.sql",
+    name = "employees_admin",
     requires = [
-        "import",
-        "delete",
-        "webhook",
-        "employees",
-        "auth_triggers",
-        "drop_guard",
+        "employees_triggers",
+        "import_bulk_create_users",
+        privilege::_flag,
+        privilege::_set_internal
+    ]
+);
+extension_sql_file!(
+    "../sql/employees/monitor.sql",
+    name = "employees_monitor",
+    requires = ["employees_tables"]
+);
+extension_sql_file!(
+    "../sql/install/drop_guard.sql",
+    name = "install_drop_guard",
+    requires = ["auth_triggers_install"]
+);
+extension_sql_file!(
+    "../sql/providers/mirror.sql",
+    name = "providers_mirror",
+    requires = ["sync_profiles", _clerk_user]
+);
+extension_sql_file!(
+    "../sql/providers/secrets.sql",
+    name = "providers_secrets",
+    requires = ["providers_mirror", _webhook_check_secret]
+);
+extension_sql_file!(
+    "../sql/registry/registry.sql",
+    name = "registry_registry",
+    requires = ["auth_triggers_refresh"]
+);
+extension_sql_file!(
+    "../sql/install/verify.sql",
+    name = "install_verify",
+    requires = [
+        "auth_triggers_install",
+        "employees_admin",
+        "providers_secrets",
+        "registry_registry",
+        privilege::_flag,
         version
     ]
 );
 extension_sql_file!(
-    "../sql/report.sql",
-    name = "report",
-    requires = ["sync", "verify", "employees", "webhook"]
+    "../sql/policies/owner_policies.sql",
+    name = "policies_owner_policies",
+    requires = ["install_internal"]
 );
-extension_sql_file!("../sql/finalize.sql", finalize);
+extension_sql_file!(
+    "../sql/providers/clerk.sql",
+    name = "providers_clerk",
+    requires = [
+        "delete_remove",
+        "providers_secrets",
+        _clerk_event,
+        _clerk_user,
+        _webhook_header,
+        _webhook_verify
+    ]
+);
+extension_sql_file!(
+    "../sql/sync/repairs.sql",
+    name = "sync_repairs",
+    requires = ["delete_remove", "sync_profiles"]
+);
+extension_sql_file!(
+    "../sql/providers/reconcile.sql",
+    name = "providers_reconcile",
+    requires = ["providers_mirror", "sync_repairs"]
+);
+extension_sql_file!(
+    "../sql/report/report.sql",
+    name = "report_report",
+    requires = ["employees_monitor", "install_verify"]
+);
+extension_sql_file!("../sql/install/finalize.sql", finalize);
 
 /// The version of the installed library (from Cargo.toml).
 #[pg_extern(stable, parallel_safe)]

@@ -492,8 +492,7 @@ unsafe fn user_source(
         let formed =
             pg_sys::heap_form_tuple(program.source_desc, values.as_mut_ptr(), nulls.as_mut_ptr());
         let id = (!nulls[0]).then_some(values[0]);
-        let has_external =
-            (*(*formed).t_data).t_infomask & pg_sys::HEAP_HASEXTERNAL as u16 != 0;
+        let has_external = (*(*formed).t_data).t_infomask & pg_sys::HEAP_HASEXTERNAL as u16 != 0;
         let datum = if has_external {
             // (flattens the TOAST pointers of a large metadata value: a composite value may hold
             // none)

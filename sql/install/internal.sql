@@ -1,7 +1,7 @@
 -- Internal helpers. None of them is granted to anyone: the admin functions (SECURITY DEFINER,
 -- owned by the extension owner) call them.
 
--- (auth_sync._caller(), the role that called, is in sql/privilege.sql: the privilege checks use it)
+-- (auth_sync._caller(), the role that called, is in sql/install/privilege.sql: the privilege checks use it)
 
 -- One-way hooks. A capability raises an event; a capability loaded after it handles the event
 -- through a row here naming its handler, so that no file calls code loaded after it: the

@@ -8,7 +8,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     PERFORM auth_sync._uninstall_triggers();
-    -- and the triggers of the registered employee table (sql/employees.sql)
+    -- and the triggers of the registered employee table (sql/employees/triggers.sql)
     PERFORM auth_sync._drop_linked_triggers(l.target) FROM auth_sync.linked_tables l;
     IF pg_catalog.to_regprocedure('auth_sync.generated_employee_pending(text[])') IS NOT NULL THEN
         DROP FUNCTION auth_sync.generated_employee_pending(text[]);

@@ -64,7 +64,7 @@ BEGIN
     RETURN NEXT;
 
     -- 5. no function of the extension is executable by PUBLIC (but _flag(), which the triggers'
-    --    WHEN clauses call as whoever writes the table: see sql/finalize.sql)
+    --    WHEN clauses call as whoever writes the table: see sql/install/finalize.sql)
     SELECT array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text) INTO v_bad
       FROM pg_proc p
      WHERE p.pronamespace = 'auth_sync'::regnamespace

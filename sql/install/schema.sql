@@ -70,7 +70,7 @@ COMMENT ON COLUMN auth_sync.admin_audit_log.claimed_sub IS
 COMMENT ON COLUMN auth_sync.admin_audit_log.claimed_role IS
     'The role claim of request.jwt.claims: what the request claims, settable by any SQL session; not verified by auth_sync.';
 
--- The employee table's registration (register_linked_table, sql/employees.sql): a registration
+-- The employee table's registration (register_linked_table, sql/employees/admin.sql): a registration
 -- like managed_tables, which registry and the other capabilities consult too.
 CREATE TABLE auth_sync.linked_tables (
     target           regclass    PRIMARY KEY,

@@ -66,7 +66,7 @@ BEGIN
 END
 $grants$;
 
--- Every object of the extension belongs to auth_sync_definer (sql/privilege.sql), so that its
+-- Every object of the extension belongs to auth_sync_definer (sql/install/privilege.sql), so that its
 -- SECURITY DEFINER functions run as that role, not as the superuser who installed the extension.
 -- (The event trigger stays the installer's: only a superuser may own one.)
 DO $owner$

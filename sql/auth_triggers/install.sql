@@ -1,6 +1,7 @@
 -- The triggers on auth.users, installed and removed from this one place: the profile triggers
--- (sql/registry.sql), the cleanup of deleted users' rows (sql/delete.sql) and the employee link
--- triggers (sql/employees.sql). Loaded after all three, so that none of them calls forward.
+-- (sql/auth_triggers/signup.sql, refresh.sql), the cleanup of deleted users' rows
+-- (sql/delete/bulk.sql) and the employee link triggers (sql/employees/triggers.sql). Loaded after
+-- all of them, so that none of them calls forward.
 
 -- p_regenerate is false only inside CREATE EXTENSION: functions created there would become
 -- members of the extension, which pg_dump does not dump; generated code must be dumped with the
@@ -42,7 +43,7 @@ BEGIN
         PERFORM auth_sync._with_short_lock_timeout(v_ddl);
     END IF;
     PERFORM auth_sync._install_update_trigger();
-    -- linking new auth users to employees, when an employee table is registered (sql/employees.sql)
+    -- linking new auth users to employees, when an employee table is registered (sql/employees/triggers.sql)
     PERFORM auth_sync._install_link_trigger();
 END
 $$;
