@@ -172,7 +172,7 @@ extension_sql_file!(
 extension_sql_file!(
     "../sql/employees/monitor.sql",
     name = "employees_monitor",
-    requires = ["employees_tables"]
+    requires = ["install_internal", "employees_tables"]
 );
 extension_sql_file!(
     "../sql/install/drop_guard.sql",

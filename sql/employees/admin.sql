@@ -58,10 +58,7 @@ BEGIN
     IF v_rel.relkind NOT IN ('r', 'p') THEN
         RAISE EXCEPTION '% is not a table', target USING ERRCODE = 'wrong_object_type';
     END IF;
-    IF v_rel.nspname IN ('pg_catalog', 'information_schema', 'pg_toast', 'auth', 'auth_sync',
-                         'storage', 'vault', 'realtime', 'supabase_functions', 'extensions',
-                         'graphql', 'graphql_public', 'pgsodium', 'pgsodium_masks', 'net', 'cron',
-                         'supabase_migrations') THEN
+    IF v_rel.nspname = ANY (auth_sync._internal_schemas()) THEN
         RAISE EXCEPTION 'auth_sync does not manage tables in schema %', v_rel.nspname
             USING ERRCODE = 'insufficient_privilege';
     END IF;
@@ -242,7 +239,7 @@ BEGIN
     END IF;
     SELECT u.id INTO v_user
       FROM auth.users u
-     WHERE u.instance_id = '00000000-0000-0000-0000-000000000000' AND lower(u.email::text) = lower(v_email)
+     WHERE u.instance_id = auth_sync._instance_id() AND lower(u.email::text) = lower(v_email)
      LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'an auth user with email % already exists (%)', lower(v_email), v_user

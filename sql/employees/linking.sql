@@ -51,7 +51,7 @@ BEGIN
             -- there are few)
             SELECT e.k, e.em, count(*) AS n, (array_agg(u.id))[1] AS uid
               FROM e
-              JOIN auth.users u ON u.instance_id = '00000000-0000-0000-0000-000000000000'
+              JOIN auth.users u ON u.instance_id = auth_sync._instance_id()
                                AND lower(u.email::text) = e.le AND u.deleted_at IS NULL
                                AND u.email_confirmed_at IS NOT NULL%6$s
              GROUP BY e.k, e.em
@@ -59,13 +59,13 @@ BEGIN
             SELECT m.k, m.em,
                    CASE WHEN m.n = 1 THEN m.uid
                         ELSE (SELECT min(u.id::text)::uuid FROM auth.users u
-                               WHERE u.instance_id = '00000000-0000-0000-0000-000000000000'
+                               WHERE u.instance_id = auth_sync._instance_id()
                                  AND lower(u.email::text) = lower(m.em) AND u.deleted_at IS NULL
                                  AND u.email_confirmed_at IS NOT NULL) END AS uid,
                    CASE WHEN m.n > 1 THEN
                             format('%%s auth users have email %%s (%%s): link one by hand', m.n, m.em,
                                    (SELECT string_agg(u.id::text, ', ' ORDER BY u.id) FROM auth.users u
-                                     WHERE u.instance_id = '00000000-0000-0000-0000-000000000000'
+                                     WHERE u.instance_id = auth_sync._instance_id()
                                        AND lower(u.email::text) = lower(m.em) AND u.deleted_at IS NULL
                                        AND u.email_confirmed_at IS NOT NULL))
                         WHEN o.k IS NOT NULL THEN
@@ -200,7 +200,7 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF NEW.deleted_at IS NOT NULL OR NEW.instance_id IS DISTINCT FROM '00000000-0000-0000-0000-000000000000'
+    IF NEW.deleted_at IS NOT NULL OR NEW.instance_id IS DISTINCT FROM auth_sync._instance_id()
        OR NEW.email_confirmed_at IS NULL THEN
         RETURN NULL;
     END IF;

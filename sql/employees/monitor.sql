@@ -54,7 +54,7 @@ BEGIN
                          -- (not linked, and the only auth users with the email have not confirmed
                          -- it: linked when one does; looked up only for the unlinked employees)
                          AND (SELECT bool_and(p.email_confirmed_at IS NULL) FROM auth.users p
-                               WHERE p.instance_id = '00000000-0000-0000-0000-000000000000'
+                               WHERE p.instance_id = auth_sync._instance_id()
                                  AND lower(p.email::text) = lower(btrim(t.%2$I::text)) AND p.deleted_at IS NULL)
                          THEN 'PENDING_CONFIRMATION'
                     WHEN u.id IS NULL OR u.deleted_at IS NOT NULL THEN 'MISSING_AUTH_UID'

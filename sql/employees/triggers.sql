@@ -79,7 +79,7 @@ BEGIN
         END IF;
         SELECT u.id INTO v_other
           FROM auth.users u
-         WHERE u.instance_id = '00000000-0000-0000-0000-000000000000'
+         WHERE u.instance_id = auth_sync._instance_id()
            AND lower(u.email::text) = v_new AND u.id <> v_uid
          LIMIT 1;
         IF FOUND THEN

@@ -73,7 +73,7 @@ BEGIN
                   FROM %1$s AS p
                   LEFT JOIN LATERAL (SELECT u.id FROM auth.users u
                                       WHERE p.error_code IS NULL
-                                        AND u.instance_id = '00000000-0000-0000-0000-000000000000'
+                                        AND u.instance_id = auth_sync._instance_id()
                                         AND lower(u.email::text) = p.email AND NOT u.is_sso_user
                                       LIMIT 1) AS e ON true
                   LEFT JOIN LATERAL (SELECT true AS taken FROM auth.users u

@@ -23,13 +23,13 @@ BEGIN
       FROM pg_temp.auth_sync_import t, jsonb_object_keys(t.profile_values) AS pk(key)
      WHERE t.k BETWEEN p_lo AND p_hi AND t.status IN ('created', 'updated') AND t.profile_values IS NOT NULL;
 
-    PERFORM auth_sync._as_owner('auth.users'::regclass,
+    PERFORM auth_sync._as_owner('auth.users'::regclass, format(
         $w$WITH r AS (
             INSERT INTO auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
                                     raw_app_meta_data, raw_user_meta_data, is_super_admin, created_at, updated_at,
                                     phone, confirmation_token, recovery_token, email_change_token_new, email_change,
                                     is_sso_user, is_anonymous)
-            SELECT '00000000-0000-0000-0000-000000000000', t.user_id, 'authenticated', 'authenticated', t.email,
+            SELECT %L::uuid, t.user_id, 'authenticated', 'authenticated', t.email,
                    coalesce(t.password_hash, ''),
                    CASE WHEN t.email_confirmed THEN now() END,
                    t.app_metadata || '{"provider": "email", "providers": ["email"]}'::jsonb,
@@ -47,7 +47,7 @@ BEGIN
                    'email', NULL, now(), now()
               FROM r
         )
-        SELECT NULL::jsonb FROM r LIMIT 1$w$,
+        SELECT NULL::jsonb FROM r LIMIT 1$w$, auth_sync._instance_id()),
         ARRAY[p_lo, p_hi]);
 
     FOR s IN SELECT p.* FROM auth_sync._profile_tables() AS tt, auth_sync._profile_sql(tt) AS p LOOP

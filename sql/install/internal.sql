@@ -31,6 +31,23 @@ BEGIN
 END
 $$;
 
+-- The instance id the Supabase Auth server writes in every auth.users row (one instance per
+-- project). IMMUTABLE: the planner reads it once, as a constant.
+CREATE FUNCTION auth_sync._instance_id() RETURNS uuid
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT '00000000-0000-0000-0000-000000000000'::uuid $$;
+
+-- The schemas of Postgres, Supabase and auth_sync itself: auth_sync registers no table there.
+CREATE FUNCTION auth_sync._internal_schemas() RETURNS name[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT ARRAY['pg_catalog', 'information_schema', 'pg_toast', 'auth', 'auth_sync', 'storage', 'vault',
+                 'realtime', 'supabase_functions', 'extensions', 'graphql', 'graphql_public', 'pgsodium',
+                 'pgsodium_masks', 'net', 'cron', 'supabase_migrations']::name[]
+$$;
+
 -- The JWT claims the API set for this request, or NULL (psql, or claims that do not parse).
 CREATE FUNCTION auth_sync._jwt_claims() RETURNS jsonb
 LANGUAGE plpgsql STABLE

@@ -18,6 +18,75 @@ SELECT CASE WHEN c.oid IS NULL THEN m.target::oid::text ELSE format('%I.%I', n.n
  ORDER BY 1;
 COMMENT ON VIEW auth_sync.registered_tables IS 'The tables auth_sync manages (register_table).';
 
+-- The checks only a profile table needs: every sign-up writes it, so nothing in it may reject a
+-- new user for a reason the user cannot change.
+CREATE FUNCTION auth_sync._validate_profile_table(p_target regclass, p_user_column name, p_map jsonb)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_col name;
+    v_idx record;
+BEGIN
+    -- a NOT NULL column nobody fills would reject every sign-up
+    SELECT a.attname INTO v_col
+      FROM pg_attribute a
+     WHERE a.attrelid = p_target AND a.attnum > 0 AND NOT a.attisdropped
+       AND a.attnotnull AND NOT a.atthasdef AND a.attidentity = '' AND a.attgenerated = ''
+       AND a.attname <> p_user_column AND NOT (p_map ? a.attname)
+     ORDER BY a.attnum LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'column "%" of % is NOT NULL, has no default, and column_map does not fill it: every sign-up would fail',
+                v_col, p_target
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Map it to a field, give it a default, or make it nullable.';
+    END IF;
+
+    -- a unique index that does not include the user column can reject a second user
+    FOR v_idx IN
+        SELECT i.indexrelid::regclass AS index_name, i.indnullsnotdistinct AS nnd,
+               array_agg(a.attname ORDER BY a.attnum) AS cols,
+               bool_or(a.attname = p_user_column) AS has_user,
+               (array_agg(a.attname ORDER BY a.attnum) FILTER (WHERE p_map ? a.attname))[1] AS mapped_col,
+               (array_agg(a.attname ORDER BY a.attnum) FILTER (
+                    WHERE NOT (p_map ? a.attname) AND a.attidentity = ''
+                      AND ((d.adbin IS NOT NULL AND pg_get_expr(d.adbin, d.adrelid)
+                              !~* '(nextval|gen_random_uuid|uuid_generate_v[1-7]|random)\(')
+                           OR (d.adbin IS NULL AND i.indnullsnotdistinct))))[1] AS same_value_col
+          FROM pg_index i
+          -- the columns the index uses: its simple key columns, and those its expressions
+          -- and predicate depend on
+          CROSS JOIN LATERAL (
+              SELECT k.attnum FROM unnest(i.indkey) AS k(attnum) WHERE k.attnum > 0
+              UNION
+              SELECT dep.refobjsubid FROM pg_depend dep
+               WHERE dep.classid = 'pg_class'::regclass AND dep.objid = i.indexrelid
+                 AND dep.refclassid = 'pg_class'::regclass AND dep.refobjid = p_target
+                 AND dep.refobjsubid > 0) AS used
+          JOIN pg_attribute a ON a.attrelid = p_target AND a.attnum = used.attnum
+          LEFT JOIN pg_attrdef d ON d.adrelid = p_target AND d.adnum = a.attnum
+         WHERE i.indrelid = p_target AND i.indisunique
+         GROUP BY i.indexrelid, i.indnullsnotdistinct
+    LOOP
+        CONTINUE WHEN v_idx.has_user;
+        IF v_idx.mapped_col IS NOT NULL THEN
+            RAISE EXCEPTION 'unique index % on % could reject a user: column "%" is filled from the auth user and two users can share its value',
+                    v_idx.index_name, p_target, v_idx.mapped_col
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = format('Include the user column "%s" in the index, or leave "%s" out of column_map.',
+                                    p_user_column, v_idx.mapped_col);
+        END IF;
+        IF v_idx.same_value_col IS NOT NULL THEN
+            RAISE EXCEPTION 'unique index % on % could reject a user: column "%" gets the same value for every new user',
+                    v_idx.index_name, p_target, v_idx.same_value_col
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = format('Include the user column "%s" in the index.', p_user_column);
+        END IF;
+    END LOOP;
+END
+$$;
+
 -- Checks a table before it is registered, so that a problem shows now and not at a sign-up.
 -- Returns whether the user column has a unique index of its own.
 CREATE FUNCTION auth_sync._validate_table(p_target regclass, p_user_column name, p_kind text,
@@ -28,8 +97,6 @@ AS $$
 DECLARE
     v_rel    record;
     v_uc     record;
-    v_col    name;
-    v_idx    record;
     v_unique boolean;
 BEGIN
     SELECT c.relkind, c.relpersistence, n.nspname INTO v_rel
@@ -41,10 +108,7 @@ BEGIN
     IF v_rel.relpersistence = 't' THEN
         RAISE EXCEPTION '% is a temporary table', p_target USING ERRCODE = 'wrong_object_type';
     END IF;
-    IF v_rel.nspname IN ('pg_catalog', 'information_schema', 'pg_toast', 'auth', 'auth_sync',
-                         'storage', 'vault', 'realtime', 'supabase_functions', 'extensions',
-                         'graphql', 'graphql_public', 'pgsodium', 'pgsodium_masks', 'net', 'cron',
-                         'supabase_migrations') THEN
+    IF v_rel.nspname = ANY (auth_sync._internal_schemas()) THEN
         RAISE EXCEPTION 'auth_sync does not manage tables in schema %', v_rel.nspname
             USING ERRCODE = 'insufficient_privilege',
                   HINT = 'Register your application''s own tables (for example in schema public).';
@@ -85,61 +149,7 @@ BEGIN
     PERFORM auth_sync._map_columns(p_target, p_user_column, p_map, 'r', 'f');
 
     IF p_kind = 'profile' THEN
-        -- a NOT NULL column nobody fills would reject every sign-up
-        SELECT a.attname INTO v_col
-          FROM pg_attribute a
-         WHERE a.attrelid = p_target AND a.attnum > 0 AND NOT a.attisdropped
-           AND a.attnotnull AND NOT a.atthasdef AND a.attidentity = '' AND a.attgenerated = ''
-           AND a.attname <> p_user_column AND NOT (p_map ? a.attname)
-         ORDER BY a.attnum LIMIT 1;
-        IF FOUND THEN
-            RAISE EXCEPTION 'column "%" of % is NOT NULL, has no default, and column_map does not fill it: every sign-up would fail',
-                    v_col, p_target
-                USING ERRCODE = 'invalid_parameter_value',
-                      HINT = 'Map it to a field, give it a default, or make it nullable.';
-        END IF;
-
-        -- a unique index that does not include the user column can reject a second user
-        FOR v_idx IN
-            SELECT i.indexrelid::regclass AS index_name, i.indnullsnotdistinct AS nnd,
-                   array_agg(a.attname ORDER BY a.attnum) AS cols,
-                   bool_or(a.attname = p_user_column) AS has_user,
-                   (array_agg(a.attname ORDER BY a.attnum) FILTER (WHERE p_map ? a.attname))[1] AS mapped_col,
-                   (array_agg(a.attname ORDER BY a.attnum) FILTER (
-                        WHERE NOT (p_map ? a.attname) AND a.attidentity = ''
-                          AND ((d.adbin IS NOT NULL AND pg_get_expr(d.adbin, d.adrelid)
-                                  !~* '(nextval|gen_random_uuid|uuid_generate_v[1-7]|random)\(')
-                               OR (d.adbin IS NULL AND i.indnullsnotdistinct))))[1] AS same_value_col
-              FROM pg_index i
-              -- the columns the index uses: its simple key columns, and those its expressions
-              -- and predicate depend on
-              CROSS JOIN LATERAL (
-                  SELECT k.attnum FROM unnest(i.indkey) AS k(attnum) WHERE k.attnum > 0
-                  UNION
-                  SELECT dep.refobjsubid FROM pg_depend dep
-                   WHERE dep.classid = 'pg_class'::regclass AND dep.objid = i.indexrelid
-                     AND dep.refclassid = 'pg_class'::regclass AND dep.refobjid = p_target
-                     AND dep.refobjsubid > 0) AS used
-              JOIN pg_attribute a ON a.attrelid = p_target AND a.attnum = used.attnum
-              LEFT JOIN pg_attrdef d ON d.adrelid = p_target AND d.adnum = a.attnum
-             WHERE i.indrelid = p_target AND i.indisunique
-             GROUP BY i.indexrelid, i.indnullsnotdistinct
-        LOOP
-            CONTINUE WHEN v_idx.has_user;
-            IF v_idx.mapped_col IS NOT NULL THEN
-                RAISE EXCEPTION 'unique index % on % could reject a user: column "%" is filled from the auth user and two users can share its value',
-                        v_idx.index_name, p_target, v_idx.mapped_col
-                    USING ERRCODE = 'invalid_parameter_value',
-                          HINT = format('Include the user column "%s" in the index, or leave "%s" out of column_map.',
-                                        p_user_column, v_idx.mapped_col);
-            END IF;
-            IF v_idx.same_value_col IS NOT NULL THEN
-                RAISE EXCEPTION 'unique index % on % could reject a user: column "%" gets the same value for every new user',
-                        v_idx.index_name, p_target, v_idx.same_value_col
-                    USING ERRCODE = 'invalid_parameter_value',
-                          HINT = format('Include the user column "%s" in the index.', p_user_column);
-            END IF;
-        END LOOP;
+        PERFORM auth_sync._validate_profile_table(p_target, p_user_column, p_map);
     END IF;
 
     SELECT EXISTS (
