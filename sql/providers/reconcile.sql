@@ -80,9 +80,6 @@ DECLARE
     -- users leaving at once)
     c_max_share constant numeric := 0.10;
     s       record;
-    v_orph  text[];
-    v_sql   text;
-    v_res   jsonb;
 BEGIN
     PERFORM auth_sync._check_provider(v_p);
     -- the caller could read and delete these rows itself
@@ -130,51 +127,22 @@ BEGIN
                unnest(a.user_ids) AS u
          ORDER BY 1, 3, 2;
     -- 3. orphans: rows of users the provider does not have (or NULL); 4. duplicates: keep the oldest
+    --    (the repairs' own helpers, table by table in removal order)
     FOR s IN SELECT o.*, m.user_unique FROM auth_sync._removal_order(v_p) AS o
                JOIN auth_sync.managed_tables m ON m.target = o.target ORDER BY o.pos LOOP
-        IF v_dry THEN
-            RETURN QUERY EXECUTE format(
-                $q$SELECT 'would_remove_orphans', t.%1$I::text, %2$L::text, count(*) FROM %3$s AS t
-                    WHERE %4$s NOT EXISTS (SELECT FROM auth_sync._known_external($1, $2, $3) AS k WHERE k.id = t.%1$I)
-                    GROUP BY 2 ORDER BY 2$q$,
-                s.user_column, s.target::text, s.target,
-                CASE WHEN s.kind = 'profile' THEN '' ELSE format('t.%I IS NOT NULL AND', s.user_column) END)
-            USING v_p, reconcile_external.known_ids, v_as_of;
-        ELSE
-            -- (found as auth_sync, removed by the table's owner)
-            EXECUTE format(
-                $q$SELECT array_agg(DISTINCT t.%1$I::text) FROM %2$s AS t
-                    WHERE t.%1$I IS NOT NULL AND NOT EXISTS (SELECT FROM auth_sync._known_external($1, $2, $3) AS k WHERE k.id = t.%1$I)$q$,
-                s.user_column, s.target)
-                INTO v_orph USING v_p, reconcile_external.known_ids, v_as_of;
-            RETURN QUERY
-                SELECT 'removed_orphans', e ->> 0, s.target::text, (e ->> 1)::bigint
-                  FROM jsonb_array_elements(coalesce(auth_sync._as_owner(s.target, format(
-                    $q$WITH d AS (DELETE FROM %1$s AS t WHERE t.%2$I = ANY ($1)%3$s RETURNING t.%2$I::text AS uid)
-                       SELECT jsonb_agg(jsonb_build_array(x.uid, x.n) ORDER BY x.uid) FROM (SELECT d.uid, count(*) AS n FROM d GROUP BY 1) AS x$q$,
-                    s.target, s.user_column, CASE WHEN s.kind = 'profile' THEN format(' OR t.%I IS NULL', s.user_column) ELSE '' END),
-                    coalesce(v_orph, '{}')), '[]')) AS e;
-        END IF;
+        RETURN QUERY
+            SELECT CASE WHEN v_dry THEN 'would_remove_orphans' ELSE 'removed_orphans' END, x.user_id,
+                   s.target::text, x.row_count
+              FROM auth_sync._table_orphans(s.target, s.user_column, s.kind,
+                       format('EXISTS (SELECT FROM auth_sync._known_external(%L, %L::text[], %L::timestamptz) AS k WHERE k.id = t.%I)',
+                              v_p, reconcile_external.known_ids, v_as_of, s.user_column),
+                       v_dry) AS x;
         CONTINUE WHEN s.kind <> 'profile' OR s.user_unique;
-        v_sql := format(
-            $q$WITH extra AS (SELECT d.row_ctid FROM (
-                                 SELECT t.ctid AS row_ctid, row_number() OVER (PARTITION BY t.%1$I ORDER BY %3$s) AS n
-                                   FROM %2$s AS t WHERE t.%1$I IS NOT NULL) AS d WHERE d.n > 1),
-                    gone AS (%4$s)
-               SELECT jsonb_agg(jsonb_build_array(x.uid, x.n) ORDER BY x.uid) FROM (SELECT g.uid, count(*) AS n FROM gone AS g GROUP BY 1) AS x$q$,
-            s.user_column, s.target, auth_sync._keep_order(s.target),
-            CASE WHEN v_dry THEN format('SELECT t.%I::text AS uid FROM %s AS t WHERE t.ctid = ANY (ARRAY(SELECT row_ctid FROM extra))',
-                                        s.user_column, s.target)
-                 ELSE format('DELETE FROM %s AS t WHERE t.ctid = ANY (ARRAY(SELECT row_ctid FROM extra)) RETURNING t.%I::text AS uid',
-                             s.target, s.user_column) END);
-        IF v_dry THEN
-            EXECUTE v_sql INTO v_res;
-        ELSE
-            v_res := auth_sync._as_owner(s.target, v_sql, 0);
-        END IF;
-        RETURN QUERY SELECT CASE WHEN v_dry THEN 'would_remove_duplicates' ELSE 'removed_duplicates' END,
-                            e ->> 0, s.target::text, (e ->> 1)::bigint
-                       FROM jsonb_array_elements(coalesce(v_res, '[]')) AS e;
+        RETURN QUERY
+            SELECT CASE WHEN v_dry THEN 'would_remove_duplicates' ELSE 'removed_duplicates' END, x.user_id,
+                   s.target::text, count(*)
+              FROM auth_sync._table_duplicates(s.target, s.user_column, v_dry) AS x
+             GROUP BY x.user_id ORDER BY x.user_id;
     END LOOP;
     -- 5. ids the provider reports that no webhook described: nothing to build their rows from
     RETURN QUERY

@@ -2,47 +2,116 @@
 -- them with sync_profiles(). They hold the advisory lock 'auth_sync.sync_profiles' exclusively
 -- (see sql/delete/remove.sql for the locking rules they share with the deletes).
 
--- The condition for an orphaned row of a registered supabase table (alias t): its user is gone
--- or soft-deleted. A profile row without a user (NULL) is an orphan too; an owned row with a NULL
--- user column is the app's business (a task nobody is assigned to) and is left alone.
-CREATE FUNCTION auth_sync._orphan_condition(p_user_column name, p_kind text) RETURNS text
-LANGUAGE sql IMMUTABLE
+-- The rows of one table whose user p_exists (an SQL condition on the row alias t: the user is
+-- there) does not find, counted per user (p_dry), or removed by the table's owner; a profile
+-- row without a user counts too. Used for Supabase Auth users (_orphans) and for an outside
+-- provider's users (reconcile_external).
+CREATE FUNCTION auth_sync._table_orphans(p_target regclass, p_user_column name, p_kind text,
+                                         p_exists text, p_dry boolean)
+RETURNS TABLE (user_id text, row_count bigint)
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT format('%s NOT EXISTS (SELECT FROM auth.users AS u WHERE u.id = t.%I AND u.deleted_at IS NULL)',
-                  CASE WHEN p_kind = 'profile' THEN '' ELSE format('t.%I IS NOT NULL AND', p_user_column) END,
-                  p_user_column)
+DECLARE
+    v_gone text := format('%s NOT (%s)',
+                          CASE WHEN p_kind = 'profile' THEN '' ELSE format('t.%I IS NOT NULL AND', p_user_column) END,
+                          p_exists);
+    v_type text;
+    v_ids  text[];
+BEGIN
+    IF p_dry THEN
+        RETURN QUERY EXECUTE format('SELECT t.%1$I::text, count(*) FROM %2$s AS t WHERE %3$s GROUP BY 1 ORDER BY 1',
+                                    p_user_column, p_target, v_gone);
+        RETURN;
+    END IF;
+    -- (found as auth_sync, removed by the table's owner, by the user column's own type so that
+    -- its index serves the delete)
+    EXECUTE format('SELECT array_agg(DISTINCT t.%1$I::text) FROM %2$s AS t WHERE %3$s AND t.%1$I IS NOT NULL',
+                   p_user_column, p_target, v_gone)
+        INTO v_ids;
+    SELECT format_type(a.atttypid, NULL) INTO v_type
+      FROM pg_attribute a WHERE a.attrelid = p_target AND a.attname = p_user_column;
+    RETURN QUERY
+        SELECT e ->> 0, (e ->> 1)::bigint
+          FROM jsonb_array_elements(coalesce(auth_sync._as_owner(p_target, format(
+            'WITH d AS (DELETE FROM %1$s AS t WHERE t.%2$I = ANY ($1::%3$s[])%4$s RETURNING t.%2$I::text AS uid)
+             SELECT jsonb_agg(jsonb_build_array(x.uid, x.n) ORDER BY x.uid) FROM (SELECT d.uid, count(*) AS n FROM d GROUP BY 1) AS x',
+            p_target, p_user_column, v_type,
+            CASE WHEN p_kind = 'profile' THEN format(' OR t.%I IS NULL', p_user_column) ELSE '' END),
+            coalesce(v_ids, '{}')), '[]')) AS e;
+END
 $$;
 
--- Finds (p_dry) or removes the orphaned rows of every registered supabase table. (Finding reads
--- as auth_sync, which may read auth.users; removing runs as the table's owner, by user id.)
+-- The rows of every registered Supabase table whose auth user is gone (or NULL, in a profile
+-- table): listed (p_dry) or removed.
 CREATE FUNCTION auth_sync._orphans(p_dry boolean)
 RETURNS TABLE (table_name text, user_id text, row_count bigint)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    s     record;
-    v_ids uuid[];
-    v_res jsonb;
+    s record;
 BEGIN
+    -- (table by table, in removal order: a table goes before the tables it references)
     FOR s IN SELECT * FROM auth_sync._removal_order('supabase') AS o ORDER BY o.pos LOOP
-        IF p_dry THEN
-            RETURN QUERY EXECUTE format(
-                'SELECT %1$L::text, t.%2$I::text, count(*) FROM %3$s AS t WHERE %4$s GROUP BY 2 ORDER BY 2',
-                s.target::text, s.user_column, s.target, auth_sync._orphan_condition(s.user_column, s.kind));
-            CONTINUE;
-        END IF;
-        EXECUTE format('SELECT array_agg(DISTINCT t.%1$I) FROM %2$s AS t WHERE %3$s AND t.%1$I IS NOT NULL',
-                       s.user_column, s.target, auth_sync._orphan_condition(s.user_column, s.kind))
-            INTO v_ids;
-        v_res := auth_sync._as_owner(s.target, format(
-            'WITH d AS (DELETE FROM %1$s AS t WHERE t.%2$I = ANY ($1)%3$s RETURNING t.%2$I)
-             SELECT jsonb_agg(jsonb_build_array(x.u, x.n) ORDER BY x.u) FROM (SELECT d.%2$I::text AS u, count(*) AS n FROM d GROUP BY 1) AS x',
-            s.target, s.user_column, CASE WHEN s.kind = 'profile' THEN format(' OR t.%I IS NULL', s.user_column) ELSE '' END),
-            coalesce(v_ids, '{}'));
-        RETURN QUERY SELECT s.target::text, e ->> 0, (e ->> 1)::bigint
-                       FROM jsonb_array_elements(coalesce(v_res, '[]')) AS e;
+        RETURN QUERY
+            SELECT s.target::text, x.user_id, x.row_count
+              FROM auth_sync._table_orphans(s.target, s.user_column, s.kind,
+                       format('EXISTS (SELECT FROM auth.users AS u WHERE u.id = t.%I AND u.deleted_at IS NULL)',
+                              s.user_column),
+                       p_dry) AS x;
+    END LOOP;
+END
+$$;
+
+-- The extra rows of one profile table without a unique user column: per user, every row but the
+-- one to keep (_keep_order), listed (p_dry) or removed by the table's owner in one statement (no
+-- row moves between finding and removing).
+CREATE FUNCTION auth_sync._table_duplicates(p_target regclass, p_user_column name, p_dry boolean)
+RETURNS TABLE (user_id text, row_data jsonb)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_sel text := format('SELECT t.ctid AS row_ctid, row_number() OVER (PARTITION BY t.%1$I ORDER BY %2$s) AS n
+                            FROM %3$s AS t WHERE t.%1$I IS NOT NULL',
+                         p_user_column, auth_sync._keep_order(p_target), p_target);
+BEGIN
+    IF p_dry THEN
+        RETURN QUERY EXECUTE format(
+            'SELECT t.%1$I::text, to_jsonb(t.*) FROM %2$s AS t
+              WHERE t.ctid = ANY (ARRAY(SELECT d.row_ctid FROM (%3$s) AS d WHERE d.n > 1))
+              ORDER BY 1, 2::text',
+            p_user_column, p_target, v_sel);
+        RETURN;
+    END IF;
+    RETURN QUERY
+        SELECT e ->> 0, e -> 1
+          FROM jsonb_array_elements(coalesce(auth_sync._as_owner(p_target, format(
+            'WITH d AS (DELETE FROM %2$s AS t
+                         WHERE t.ctid = ANY (ARRAY(SELECT d.row_ctid FROM (%3$s) AS d WHERE d.n > 1))
+                        RETURNING t.%1$I::text AS uid, to_jsonb(t.*) AS row_data)
+             SELECT jsonb_agg(jsonb_build_array(d.uid, d.row_data) ORDER BY d.uid, d.row_data::text) FROM d',
+            p_user_column, p_target, v_sel), 0), '[]')) AS e;
+END
+$$;
+
+-- The duplicate profile rows of every registered Supabase profile table without a unique user
+-- column.
+CREATE FUNCTION auth_sync._duplicates(p_dry boolean)
+RETURNS TABLE (table_name text, user_id text, row_data jsonb)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    s record;
+BEGIN
+    FOR s IN SELECT o.* FROM auth_sync._removal_order('supabase') AS o
+              JOIN auth_sync.managed_tables m ON m.target = o.target
+             WHERE o.kind = 'profile' AND NOT m.user_unique ORDER BY o.pos LOOP
+        RETURN QUERY
+            SELECT s.target::text, x.user_id, x.row_data
+              FROM auth_sync._table_duplicates(s.target, s.user_column, p_dry) AS x;
     END LOOP;
 END
 $$;
@@ -93,44 +162,6 @@ AS $$
            JOIN pg_attribute a ON a.attrelid = p_target AND a.attnum = k.attnum
           WHERE i.indrelid = p_target AND i.indisprimary),
         't.ctid')
-$$;
-
--- Finds (p_dry) or removes the rows beyond the first of one user in a registered supabase profile
--- table without a unique user column. One row per removed row, as JSON.
-CREATE FUNCTION auth_sync._duplicates(p_dry boolean)
-RETURNS TABLE (table_name text, user_id text, row_data jsonb)
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    s     record;
-    v_sel text;
-BEGIN
-    FOR s IN SELECT * FROM auth_sync._removal_order('supabase') AS o
-              JOIN auth_sync.managed_tables m ON m.target = o.target
-             WHERE o.kind = 'profile' AND NOT m.user_unique ORDER BY o.pos LOOP
-        v_sel := format('SELECT t.ctid AS row_ctid, row_number() OVER (PARTITION BY t.%1$I ORDER BY %2$s) AS n
-                           FROM %3$s AS t WHERE t.%1$I IS NOT NULL',
-                        s.user_column, auth_sync._keep_order(s.target), s.target);
-        IF p_dry THEN
-            RETURN QUERY EXECUTE format(
-                'SELECT %1$L::text, t.%2$I::text, to_jsonb(t.*) FROM %3$s AS t
-                  WHERE t.ctid = ANY (ARRAY(SELECT d.row_ctid FROM (%4$s) AS d WHERE d.n > 1))
-                  ORDER BY 2, 3::text',
-                s.target::text, s.user_column, s.target, v_sel);
-        ELSE
-            -- (the table's owner finds and removes them in one statement: no row moves between)
-            RETURN QUERY
-                SELECT s.target::text, e ->> 0, e -> 1
-                  FROM jsonb_array_elements(coalesce(auth_sync._as_owner(s.target, format(
-                    'WITH d AS (DELETE FROM %2$s AS t
-                                 WHERE t.ctid = ANY (ARRAY(SELECT d.row_ctid FROM (%3$s) AS d WHERE d.n > 1))
-                                RETURNING t.%1$I::text AS uid, to_jsonb(t.*) AS row_data)
-                     SELECT jsonb_agg(jsonb_build_array(d.uid, d.row_data) ORDER BY d.uid, d.row_data::text) FROM d',
-                    s.user_column, s.target, v_sel), 0), '[]')) AS e;
-        END IF;
-    END LOOP;
-END
 $$;
 
 CREATE FUNCTION auth_sync.find_duplicate_profiles()
