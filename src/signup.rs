@@ -1,13 +1,12 @@
 //! The sign-up trigger, `auth_sync.create_user_profile()`: AFTER INSERT FOR EACH ROW on auth.users,
 //! it creates the new user's row in every registered profile table.
 //!
-//! It is native rather than generated plpgsql because it sits in every sign-up: the plpgsql
-//! version (a SECURITY DEFINER function, a trigger WHEN clause, a composite variable, an exception
-//! block per table, an `_as_owner` call) cost about a third more backend CPU per sign-up than the
-//! plpgsql trigger of Supabase's docs, which left the pgbench ratio near 0.90 against a 0.95 target
-//! (bench/profile_sync.sh). Doing the same work here removes the interpreter, the per-statement
-//! compilation of a WHEN clause and a SECURITY DEFINER function's GUC save/restore; what remains
-//! is what the work needs (a subtransaction per table and the owner's statement).
+//! It is native rather than generated plpgsql because it sits in every sign-up, and is measured
+//! against the one-line plpgsql trigger of Supabase's docs (bench/profile_sync.sh; figures in the
+//! README): the plpgsql version spent its time on the interpreter, on compiling a trigger WHEN
+//! clause for every INSERT statement, on a composite variable and on a SECURITY DEFINER function's
+//! GUC save and restore. What remains here is what the work needs: a subtransaction per table and
+//! the owner's statement.
 //!
 //! What it does for each new user, in order:
 //! 1. nothing while `auth_sync.bulk_import` is on (bulk_create_users writes the profiles itself;

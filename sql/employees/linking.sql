@@ -13,7 +13,7 @@ CREATE FUNCTION auth_sync._link_employees(p_user_ids uuid[], p_dry boolean, p_so
 RETURNS TABLE (employee_id bigint, email text, auth_user_id uuid, status text, message text)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
--- (a 100,000-employee link costs far more to JIT-compile than to run)
+-- (the link's one large statement costs more to JIT-compile than to run)
 SET jit = off
 AS $$
 DECLARE
