@@ -136,11 +136,46 @@ struct TrimOnDrop;
 
 impl Drop for TrimOnDrop {
     fn drop(&mut self) {
-        #[cfg(all(target_os = "linux", target_env = "gnu"))]
-        // SAFETY: malloc_trim only releases free memory; any thread may call it.
-        unsafe {
-            libc::malloc_trim(0);
+        trim_heap();
+    }
+}
+
+/// Gives the C heap's free pages back to the operating system. glibc keeps what is freed for
+/// reuse, so without this a backend that ran one large import (or had one cancelled) stays that
+/// large for the rest of its connection.
+fn trim_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory; any thread may call it.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+unsafe extern "C-unwind" fn trim_heap_callback(_arg: *mut std::ffi::c_void) {
+    trim_heap();
+}
+
+/// Trims the C heap again when this transaction's memory is released, committed or rolled back
+/// (a cancel included): by then the executor's and the portal's memory, which hold the CSV and
+/// the rows on the SQL side, are gone too. TopTransactionContext calls its reset callbacks after
+/// deleting its children, and the callback's own record lives in that context.
+fn trim_heap_at_transaction_end() {
+    unsafe {
+        let context = pg_sys::TopTransactionContext;
+        if context.is_null() {
+            return;
         }
+        let callback = pg_sys::MemoryContextAlloc(
+            context,
+            std::mem::size_of::<pg_sys::MemoryContextCallback>(),
+        )
+        .cast::<pg_sys::MemoryContextCallback>();
+        callback.write(pg_sys::MemoryContextCallback {
+            func: Some(trim_heap_callback),
+            arg: std::ptr::null_mut(),
+            next: std::ptr::null_mut(),
+        });
+        pg_sys::MemoryContextRegisterResetCallback(context, callback);
     }
 }
 
@@ -234,6 +269,7 @@ fn _import_prepare(
         name!(new_id, pgrx::Uuid),
     ),
 > {
+    trim_heap_at_transaction_end();
     let _trim = TrimOnDrop;
     // (one record at a time, each kept compact: neither the parsed form of the whole file nor a
     // full-size struct per row ever exists)
