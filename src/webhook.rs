@@ -123,16 +123,10 @@ fn _clerk_event(
 /// without a user id raises 22023.
 #[pg_extern(immutable, parallel_safe)]
 fn _clerk_user(data: JsonB) -> JsonB {
-    match clerk::clerk_user(&data.0) {
-        Ok(u) => JsonB(serde_json::json!({
-            "id": u.id,
-            "email": u.email,
-            "first_name": u.first_name,
-            "last_name": u.last_name,
-            "username": u.username,
-            "image_url": u.image_url,
-            "deleted": u.deleted,
-        })),
+    // (ClerkUser's Serialize: every field but the raw data)
+    match clerk::clerk_user(&data.0).map(|u| serde_json::to_value(&u)) {
+        Ok(Ok(u)) => JsonB(u),
+        Ok(Err(e)) => bad_payload(format!("the Clerk user could not be written as JSON: {e}")),
         Err(msg) => bad_payload(msg),
     }
 }

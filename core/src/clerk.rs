@@ -8,6 +8,7 @@
 //! Nothing here panics on any input. Error messages say what is wrong with the body without
 //! quoting it (a JSON syntax error gives only its kind and position).
 
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 /// A Clerk event: its `type` and its `data` object.
@@ -22,7 +23,10 @@ pub struct ClerkEvent {
 /// The fields of a Clerk user that a profile table maps.
 ///
 /// Optional strings are trimmed; a missing, `null`, non-string or blank value is `None`.
-#[derive(Debug, Clone, PartialEq)]
+/// Serialized, it is the JSON object the SQL side reads the fields from: `id`, `email`,
+/// `first_name`, `last_name`, `username`, `image_url` (`null` when `None`) and `deleted`
+/// (`raw` is left out).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClerkUser {
     /// Clerk's user id (`user_...`), exactly as sent.
     pub id: String,
@@ -36,6 +40,7 @@ pub struct ClerkUser {
     /// Whether `data.deleted` is `true` (the shape of `user.deleted` events).
     pub deleted: bool,
     /// The whole `data` object, for columns mapped from other keys.
+    #[serde(skip)]
     pub raw: Value,
 }
 
@@ -357,6 +362,24 @@ mod tests {
         assert!(
             parse_clerk_event(&deep).is_err(),
             "nesting is bounded, no stack overflow"
+        );
+    }
+
+    #[test]
+    fn a_user_serializes_to_the_object_the_sql_side_reads() {
+        let event = parse_clerk_event(USER_CREATED).expect("parses");
+        let user = clerk_user(&event.data).expect("user");
+        assert_eq!(
+            serde_json::to_value(&user).expect("serializes"),
+            json!({
+                "id": "user_29w83sxmDNGwOuEthce5gg56FcC",
+                "email": "example@example.org",
+                "first_name": "Example",
+                "last_name": "Example",
+                "username": null,
+                "image_url": "https://img.clerk.com/xxxxxx",
+                "deleted": false,
+            })
         );
     }
 }

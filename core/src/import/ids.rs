@@ -1,19 +1,20 @@
 //! New user ids: random (version 4) UUIDs from the operating system's CSPRNG, as the Auth server
 //! gives its users, made in one batch for a whole import.
 
-/// `n` version 4 UUIDs (RFC 9562: 122 random bits, the version and variant bits set), as bytes.
-/// The randomness comes from the OS in one request, instead of one request per id.
+/// `n` version 4 UUIDs (RFC 9562: 122 random bits, the version and variant bits set by
+/// `uuid::Builder::from_random_bytes`), as bytes. The randomness comes from the OS in one
+/// request, instead of one request per id (which `uuid::Uuid::new_v4` would make).
 pub fn random_uuids(n: usize) -> Result<Vec<[u8; 16]>, getrandom::Error> {
     let mut bytes = vec![0u8; n.saturating_mul(16)];
     getrandom::fill(&mut bytes)?;
     Ok(bytes
         .chunks_exact(16)
         .map(|c| {
-            let mut id = [0u8; 16];
-            id.copy_from_slice(c);
-            id[6] = (id[6] & 0x0f) | 0x40; // version 4
-            id[8] = (id[8] & 0x3f) | 0x80; // variant 10
-            id
+            let mut random = [0u8; 16];
+            random.copy_from_slice(c);
+            uuid::Builder::from_random_bytes(random)
+                .into_uuid()
+                .into_bytes()
         })
         .collect())
 }
@@ -52,6 +53,15 @@ mod tests {
         let fixed = [48, 49, 50, 51, 64, 65];
         for bit in (0..128).filter(|b| !fixed.contains(b)) {
             assert!(ones[bit] && zeros[bit], "bit {bit} never changes");
+        }
+    }
+
+    #[test]
+    fn the_uuid_crate_reads_them_as_random_rfc_9562_uuids() {
+        for id in random_uuids(100).unwrap() {
+            let u = uuid::Uuid::from_bytes(id);
+            assert_eq!(u.get_version(), Some(uuid::Version::Random));
+            assert_eq!(u.get_variant(), uuid::Variant::RFC4122);
         }
     }
 

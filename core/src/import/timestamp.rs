@@ -1,4 +1,15 @@
 //! ISO 8601 timestamps for the `created_at` column.
+//!
+//! The text is read by hand (the grammar below, with a message per wrong part); the date and the
+//! time are `chrono` values ([`NaiveDate`], [`NaiveTime`]), which decide which dates exist (leap
+//! years) and which times (a leap second), and write the result.
+//!
+//! `chrono`'s own parsers cannot be the grammar: its `%Y`, `%m`, `%d`, `%H` and `%M` take one
+//! digit or more (`2024-1-01` and `24-01-01` would be dates, and `24-01-01` the year 24), and
+//! `DateTime::parse_from_rfc3339` requires the seconds and the time zone, which the import makes
+//! optional. The tests compare the two where both apply (`core/tests/value_oracles.rs`).
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 /// Checks an ISO 8601 date or date-time and rewrites it in a form PostgreSQL's `timestamptz`
 /// input accepts unambiguously under any `DateStyle` and `TimeZone`:
@@ -34,12 +45,13 @@ pub fn normalize_timestamp(s: &str) -> Result<String, &'static str> {
     if !(1..=12).contains(&month) {
         return Err("created_at has a month outside 01-12");
     }
-    if day < 1 || day > days_in_month(year, month) {
-        return Err("created_at has a day that does not exist in its month");
-    }
-    let date = format!("{year:04}-{month:02}-{day:02}");
+    // (four digits: always a year chrono has)
+    let date = i32::try_from(year)
+        .ok()
+        .and_then(|y| NaiveDate::from_ymd_opt(y, month, day))
+        .ok_or("created_at has a day that does not exist in its month")?;
     if r.at_end() {
-        return Ok(format!("{date} 00:00:00+00"));
+        return Ok(format!("{} 00:00:00+00", date.format("%Y-%m-%d")));
     }
     if !matches!(r.next(), Some(b'T' | b't' | b' ')) {
         return Err(FORMAT);
@@ -75,6 +87,14 @@ pub fn normalize_timestamp(s: &str) -> Result<String, &'static str> {
     if second > 60 {
         return Err("created_at has seconds outside 00-60");
     }
+    // A leap second is chrono's second 59 plus a whole second of nanoseconds (the fraction is
+    // written as given, so only its validity matters here).
+    let time = if second == 60 {
+        NaiveTime::from_hms_nano_opt(hour, minute, 59, 1_000_000_000)
+    } else {
+        NaiveTime::from_hms_opt(hour, minute, second)
+    }
+    .ok_or(FORMAT)?;
     let zone = match r.next() {
         None | Some(b'Z' | b'z') => "+00".to_string(),
         Some(sign @ (b'+' | b'-')) => {
@@ -102,23 +122,9 @@ pub fn normalize_timestamp(s: &str) -> Result<String, &'static str> {
     if !r.at_end() {
         return Err(FORMAT);
     }
-    Ok(format!(
-        "{date} {hour:02}:{minute:02}:{second:02}{fraction}{zone}"
-    ))
-}
-
-fn is_leap(year: u32) -> bool {
-    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
-}
-
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if is_leap(year) => 29,
-        2 => 28,
-        _ => 0,
-    }
+    // (`%S` writes a leap second as 60)
+    let at = NaiveDateTime::new(date, time).format("%Y-%m-%d %H:%M:%S");
+    Ok(format!("{at}{fraction}{zone}"))
 }
 
 struct Reader<'a> {

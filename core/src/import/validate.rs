@@ -555,17 +555,14 @@ fn for_report(email: &str) -> String {
 }
 
 /// The canonical (lower-case) form of a 36-character hyphenated UUID, any case; `None` for
-/// anything else.
+/// anything else. (The `uuid` crate parses it; it also takes the 32-digit, braced and `urn:uuid:`
+/// forms, which are refused here by their length: the documented form is the hyphenated one.)
 pub fn normalize_uuid(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    if b.len() != 36 {
+    if s.len() != 36 {
         return None;
     }
-    let ok = b.iter().enumerate().all(|(i, c)| match i {
-        8 | 13 | 18 | 23 => *c == b'-',
-        _ => c.is_ascii_hexdigit(),
-    });
-    ok.then(|| s.to_ascii_lowercase())
+    let id = uuid::Uuid::try_parse(s).ok()?;
+    Some(id.hyphenated().to_string())
 }
 
 /// `true`/`false`, `yes`/`no`, `y`/`n`, `t`/`f`, `1`/`0`, any case, surrounding whitespace
