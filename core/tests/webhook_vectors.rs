@@ -1,5 +1,5 @@
 //! Signature vectors from an independent implementation: `tests/vectors/webhook_vectors.json`
-//! was written by `pgrx-tests/webhook/make_vectors.py` with the reference Python library of
+//! was written by `tests/vectors/make_vectors.py` (next to it) with the reference Python library of
 //! Standard Webhooks (PyPI `standardwebhooks`). The secrets in it are test-only.
 //!
 //! For each vector: `verify` accepts it at its own timestamp and at both ends of the tolerance,

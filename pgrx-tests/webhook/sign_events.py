@@ -5,7 +5,8 @@ The signatures come from the `standardwebhooks` package (the Standard Webhooks r
 the scheme Svix and Clerk use), not from auth_sync's Rust code, and the timestamps are the time of
 the run, so handle_clerk_webhook() (which allows 300 seconds) accepts them. The secrets are fresh
 random test secrets. Prints a psql script of \\set commands; scripts/test.sh writes it next to the
-pg_regress suite, where pgrx-tests/sql/webhook.sql includes it.
+pg_regress suite as webhook_signed.sql, which pgrx-tests/setup/webhook.sql includes for the
+webhook_* tests.
 
 Variables: secret, old_secret, wrong_secret; for each event NAME: NAME_headers (a JSON object of
 request headers) and NAME_body (the raw body); plus headers for the failure cases of ada_created:
