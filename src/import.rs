@@ -1,6 +1,7 @@
 //! SQL entry points of bulk_create_users. Parsing, validation and hashing are pure Rust
-//! (`auth_sync_core::import`); this module wraps them for SQL, hashes on worker threads while the
-//! backend thread keeps servicing interrupts, and reports progress.
+//! (`auth_sync_core::import` and `auth_sync_core::password`); this module wraps them for SQL,
+//! hashes on worker threads while the backend thread keeps servicing interrupts, and reports
+//! progress.
 //!
 //! Plaintext passwords never leave this module: rows come back with bcrypt hashes, and a
 //! generated password only for the caller's report.
@@ -14,7 +15,8 @@
 //! the call is dropped, and those that held passwords are zeroed. The hashing threads block all
 //! signals, so Postgres' handlers run on the backend thread only.
 
-use auth_sync_core::import::{self, FileError, HashControl, ImportLimits};
+use auth_sync_core::import::{self, FileError, ImportLimits};
+use auth_sync_core::password::{self, HashControl};
 use pgrx::prelude::*;
 use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting, PgSqlErrorCode};
 use std::ffi::CString;
@@ -121,7 +123,7 @@ fn file_error(e: FileError) -> ! {
     ereport!(ERROR, code, e.message());
 }
 
-fn random_error(e: import::PasswordError) -> ! {
+fn random_error(e: password::PasswordError) -> ! {
     ereport!(
         ERROR,
         PgSqlErrorCode::ERRCODE_SYSTEM_ERROR,
@@ -304,7 +306,7 @@ fn _import_prepare(
             let v = view(row);
             if v.is_valid() && v.password_hash.is_none() {
                 let pw = Zeroizing::new(
-                    import::try_generate_password().unwrap_or_else(|e| random_error(e)),
+                    password::try_generate_password().unwrap_or_else(|e| random_error(e)),
                 );
                 temp[k] = Some(pw.clone());
                 plain.push((k, pw));
@@ -330,7 +332,7 @@ fn _import_prepare(
     // an id for each row, used when the user is new and the file gives none (one request to the
     // OS CSPRNG for all of them: gen_random_uuid() per row costs a request each)
     let ids = import::random_uuids(n)
-        .unwrap_or_else(|e| random_error(import::PasswordError::Random(e.to_string())));
+        .unwrap_or_else(|e| random_error(password::PasswordError::Random(e.to_string())));
     // (converted row by row as Postgres reads them, each compact row freed, zeroed, once read)
     let mut temp = temp.into_iter();
     let out = rows
@@ -475,7 +477,7 @@ fn hash_with_interrupts(
         let joined = std::thread::scope(|scope| {
             let _stop = StopOnPanic(&ctl);
             let worker =
-                spawn_without_signals(scope, || import::hash_all(&inputs, cost, threads, &ctl))
+                spawn_without_signals(scope, || password::hash_all(&inputs, cost, threads, &ctl))
                     .ok()?;
             // (no NOTICE, no ereport, no CHECK_FOR_INTERRUPTS in here: see the module comment)
             while !worker.is_finished() {

@@ -6,4 +6,5 @@
 pub mod clerk;
 pub mod fields;
 pub mod import;
+pub mod password;
 pub mod webhook;

@@ -12,9 +12,10 @@
 
 use auth_sync_core::import::validate::ROW_ERROR_CODES;
 use auth_sync_core::import::{
-    hash_shape_ok, normalize_email, normalize_phone, normalize_timestamp, normalize_uuid,
-    parse_bool, parse_csv, validate, ImportLimits, KNOWN_COLUMNS,
+    normalize_email, normalize_phone, normalize_timestamp, normalize_uuid, parse_bool, parse_csv,
+    validate, ImportLimits, KNOWN_COLUMNS,
 };
+use auth_sync_core::password::hash_shape_ok;
 use proptest::prelude::*;
 
 const FRAGMENTS: &[&str] = &[

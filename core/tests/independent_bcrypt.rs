@@ -1,7 +1,7 @@
 //! Hashes made by auth_sync verify with an independent bcrypt implementation (pwhash), and
 //! hashes made by that implementation verify with ours: the two agree on the format.
 
-use auth_sync_core::import::{hash_bcrypt, verify_bcrypt};
+use auth_sync_core::password::{hash_bcrypt, verify_bcrypt};
 
 #[test]
 fn our_hashes_verify_with_pwhash() {

@@ -17,8 +17,8 @@ use zeroize::Zeroize;
 
 use super::csv::{shorten, FileError, ImportLimits, ParsedFile, RawRecord, Reader};
 use super::email::normalize_email;
-use super::password::{hash_shape_ok, MAX_PASSWORD_BYTES};
 use super::timestamp::normalize_timestamp;
+use crate::password::{hash_shape_ok, MAX_PASSWORD_BYTES};
 
 /// The columns with a meaning; any other column goes to [`ImportRow::extra`].
 pub const KNOWN_COLUMNS: [&str; 14] = [

@@ -1,14 +1,24 @@
-//! Password hashing (bcrypt, as the Supabase Auth server writes it), checks on existing hashes,
-//! generated passwords, and parallel hashing for bulk imports.
+//! Password hashing for the whole crate: bcrypt as the Supabase Auth server writes it
+//! ([`hash_bcrypt`], [`verify_bcrypt`]), checks on existing hashes ([`hash_shape_ok`]), generated
+//! passwords ([`generate_password`]) and parallel hashing for bulk imports ([`hash_all`]).
+//!
+//! * [`pairs`]: bcrypt two passwords at a time on one thread, which [`hash_all`] uses for the
+//!   throughput of bulk imports; its module docs say why it exists and how it is tested against
+//!   the `bcrypt` and `blowfish` crates.
+//! * `blowfish_table`: Blowfish's initial state, the published constants.
+//!
+//! This module depends on nothing else in the crate; [`crate::import`] uses it (validation checks
+//! password lengths and hash shapes, the extension hashes with [`hash_all`]).
+
+pub mod pairs;
+
+mod blowfish_table;
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-/// bcrypt's lowest and highest cost.
-pub const MIN_COST: u32 = 4;
-pub const MAX_COST: u32 = 31;
-/// bcrypt reads at most this many bytes of a password.
-pub const MAX_PASSWORD_BYTES: usize = 72;
+pub use self::pairs::{MAX_COST, MAX_PASSWORD_BYTES, MIN_COST};
+
 /// Length of [`generate_password`]'s passwords.
 pub const GENERATED_PASSWORD_LEN: usize = 24;
 
@@ -376,8 +386,8 @@ impl HashControl {
 ///
 /// Details:
 /// * Workers take the next two unhashed passwords from a shared counter and hash them together
-///   ([`super::eks::hash_pair`]: the same `$2a$` hashes, about 1.5x the throughput of one at a
-///   time on a core); a last odd one is hashed in a pair with itself, so that it can be stopped
+///   ([`pairs::hash_pair_until`]: the same `$2a$` hashes, about 1.9x the throughput of one at
+///   a time on a core); a last odd one is hashed in a pair with itself, so that it can be stopped
 ///   like the others. The output order is the input order whatever the timing. `threads` is
 ///   clamped to 1..=half the passwords, rounded up.
 /// * An entry is also `None` when the hashing refuses it (cost outside 4..=31, a password
@@ -402,14 +412,14 @@ pub fn hash_all(
     let work = || {
         let mut hashed: Vec<(usize, String)> = Vec::new();
         while !ctl.halted() {
-            // two passwords at a time: their key schedules interleaved on this thread (eks.rs)
+            // two passwords at a time: their key schedules interleaved on this thread (pairs.rs)
             let i = next.fetch_add(2, Ordering::Relaxed);
             let Some(&first) = passwords.get(i) else {
                 break;
             };
             let second = passwords.get(i + 1).copied();
             let pair = [first, second.unwrap_or(first)];
-            match super::eks::hash_pair_until(pair, cost, &ctl.stop) {
+            match pairs::hash_pair_until(pair, cost, &ctl.stop) {
                 Ok(None) => break,
                 Ok(Some(hashes)) => {
                     let n = if second.is_some() { 2 } else { 1 };
