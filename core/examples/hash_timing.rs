@@ -1,7 +1,8 @@
 //! Hashing throughput on this machine, for comparing changes to the paired bcrypt:
-//! `cargo run --release -p auth_sync_core --example hash_timing [passwords] [cost] [rounds]`
-//! (defaults 64, 10, 3). Each round times, on one thread, `hash_all` (two passwords at a time,
-//! `password::pairs`) and the `bcrypt` crate one password at a time. Besides the elapsed time it
+//! `cargo run --release -p auth_sync_core --example hash_timing [passwords] [cost] [rounds]
+//! [threads]` (defaults 64, 10, 3, 1). Each round times `hash_all` on `threads` threads (two
+//! passwords at a time per thread, `password::pairs`) and, on one thread, the `bcrypt` crate one
+//! password at a time. Besides the elapsed time it
 //! prints the process' CPU time (Linux), which other load on the machine disturbs less.
 
 use auth_sync_core::password::{hash_all, HashControl};
@@ -38,11 +39,12 @@ fn main() {
             .map_or(default, |a| a.parse().expect("a number"))
     };
     let (n, cost, rounds) = (arg(1, 64) as usize, arg(2, 10), arg(3, 3));
+    let threads = arg(4, 1) as usize;
     let passwords: Vec<String> = (0..n).map(|i| format!("password-{i:05}")).collect();
     let refs: Vec<&str> = passwords.iter().map(String::as_str).collect();
     for round in 1..=rounds {
         let (pairs, pairs_cpu) = timed(|| {
-            let hashes = hash_all(&refs, cost, 1, &HashControl::default());
+            let hashes = hash_all(&refs, cost, threads, &HashControl::default());
             assert!(hashes.iter().all(Option::is_some));
         });
         let (single, single_cpu) = timed(|| {
@@ -51,8 +53,8 @@ fn main() {
             }
         });
         println!(
-            "round {round}: {n} passwords at cost {cost}, one thread: pairs {pairs:.3} s \
-             (CPU {pairs_cpu:.2} s, {:.1} hashes per CPU s); bcrypt crate one at a time \
+            "round {round}: {n} passwords at cost {cost}: pairs on {threads} thread(s) {pairs:.3} s \
+             (CPU {pairs_cpu:.2} s, {:.1} hashes per CPU s); bcrypt crate one at a time on one thread \
              {single:.3} s (CPU {single_cpu:.2} s, {:.1} hashes per CPU s); {:.2}x per CPU s",
             n as f64 / pairs_cpu,
             n as f64 / single_cpu,
