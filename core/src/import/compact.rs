@@ -2,8 +2,8 @@
 //! SQL (while the passwords are hashed).
 //!
 //! An [`ImportRow`] costs a fixed few hundred bytes (its struct, an allocation per value, an
-//! ordered map per metadata object) plus a name per extra column; a 60,000-row file took about
-//! 60 MB. A [`CompactRow`] is one allocation holding the row's values one after the other
+//! ordered map per metadata object) plus a name per extra column, which held a large file's rows
+//! at several times the file's size. A [`CompactRow`] is one allocation holding the row's values one after the other
 //! (lengths as varints), its metadata as JSON text, and its extra columns as (column number,
 //! value) pairs whose names stay in the header: a row costs little more than its values.
 //!

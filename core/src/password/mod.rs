@@ -386,8 +386,8 @@ impl HashControl {
 ///
 /// Details:
 /// * Workers take the next two unhashed passwords from a shared counter and hash them together
-///   ([`pairs::hash_pair_until`]: the same `$2a$` hashes, about 1.9x the throughput of one at
-///   a time on a core); a last odd one is hashed in a pair with itself, so that it can be stopped
+///   ([`pairs::hash_pair_until`]: the same `$2a$` hashes, more of them per core than one at a
+///   time); a last odd one is hashed in a pair with itself, so that it can be stopped
 ///   like the others. The output order is the input order whatever the timing. `threads` is
 ///   clamped to 1..=half the passwords, rounded up.
 /// * An entry is also `None` when the hashing refuses it (cost outside 4..=31, a password

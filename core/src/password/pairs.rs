@@ -5,9 +5,9 @@
 //! cost 10 (the Auth server's), so an import of thousands of users is mostly bcrypt. bcrypt's cost
 //! is EksBlowfish's key schedule: thousands of Blowfish encryptions, each a chain of 16 rounds
 //! whose S-box lookups wait on the round before. One chain leaves most of a core idle; two
-//! independent chains, interleaved round by round, fill it: about 1.9x the hashes per CPU second
-//! of the `bcrypt` crate one at a time (cost 10 on this project's 2-core machines; measure with
-//! `cargo run --release -p auth_sync_core --example hash_timing`). [`super::hash_all`] runs one
+//! independent chains, interleaved round by round, fill it, and give more hashes per CPU second
+//! than the `bcrypt` crate one at a time (the README's benchmark table has the figure; measure
+//! with `cargo run --release -p auth_sync_core --example hash_timing`). [`super::hash_all`] runs one
 //! pair at a time per worker thread. Single hashes ([`super::hash_bcrypt`]) and every
 //! verification still use the `bcrypt` crate.
 //!
