@@ -381,21 +381,20 @@ fn _set_internal(name: &str, value: &str) {
 /// it only tells whether this transaction is inside one of auth_sync's own bulk operations.
 #[pg_extern(stable, parallel_restricted)]
 fn _flag(name: &str) -> String {
-    if !INTERNAL_SETTINGS
+    INTERNAL_SETTINGS
         .iter()
-        .any(|(n, _)| n.to_bytes() == name.as_bytes())
-    {
-        return String::new();
-    }
-    let Ok(c_name) = CString::new(name) else {
-        return String::new();
-    };
+        .find(|(n, _)| n.to_bytes() == name.as_bytes())
+        .and_then(|(n, _)| internal_setting(n))
+        .map(|v| v.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The value of internal setting `name` (one of [`INTERNAL_SETTINGS`]), when set.
+pub(crate) fn internal_setting(name: &CStr) -> Option<&'static CStr> {
+    // SAFETY: GetConfigOption returns NULL or the setting's current string, which stays valid
+    // until the setting changes; the callers read it at once.
     unsafe {
-        let v = pg_sys::GetConfigOption(c_name.as_ptr(), true, false);
-        if v.is_null() {
-            String::new()
-        } else {
-            CStr::from_ptr(v).to_string_lossy().into_owned()
-        }
+        let v = pg_sys::GetConfigOption(name.as_ptr(), true, false);
+        (!v.is_null()).then(|| CStr::from_ptr(v))
     }
 }

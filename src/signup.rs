@@ -210,7 +210,8 @@ unsafe fn push_pinned_search_path() {
     }
 }
 
-#[derive(Default)]
+/// What `load` reads: `{"users": oid, "source": oid, "program": [[table oid, [statement, ...]], ...]}`.
+#[derive(serde::Deserialize)]
 struct Loaded {
     users: u32,
     source: u32,
@@ -233,7 +234,7 @@ unsafe fn load(trigger_fn: pg_sys::Oid) -> Program {
             )
         });
         let loaded = match json {
-            Ok(Some(text)) => parse_loaded(&text),
+            Ok(Some(text)) => serde_json::from_str::<Loaded>(&text).ok(),
             _ => None,
         };
         let Some(loaded) = loaded else {
@@ -317,26 +318,6 @@ unsafe fn load(trigger_fn: pg_sys::Oid) -> Program {
     }
 }
 
-fn parse_loaded(text: &str) -> Option<Loaded> {
-    let v: serde_json::Value = serde_json::from_str(text).ok()?;
-    let mut loaded = Loaded {
-        users: u32::try_from(v.get("users")?.as_u64()?).ok()?,
-        source: u32::try_from(v.get("source")?.as_u64()?).ok()?,
-        ..Loaded::default()
-    };
-    for entry in v.get("program")?.as_array()? {
-        let table = u32::try_from(entry.get(0)?.as_u64()?).ok()?;
-        let statements = entry
-            .get(1)?
-            .as_array()?
-            .iter()
-            .map(|s| s.as_str().map(str::to_owned))
-            .collect::<Option<Vec<_>>>()?;
-        loaded.program.push((table, statements));
-    }
-    Some(loaded)
-}
-
 #[unsafe(no_mangle)]
 #[doc(hidden)]
 pub extern "C" fn pg_finfo_auth_sync_create_user_profile() -> &'static pg_sys::Pg_finfo_record {
@@ -374,8 +355,9 @@ pub unsafe extern "C-unwind" fn auth_sync_create_user_profile(
 
         // bulk_create_users writes the profiles itself, set-based (a value only auth_sync's code
         // can set: see src/privilege.rs)
-        let bulk = pg_sys::GetConfigOption(c"auth_sync.bulk_import".as_ptr(), true, false);
-        if !bulk.is_null() && CStr::from_ptr(bulk).to_bytes() == b"on" {
+        if crate::privilege::internal_setting(c"auth_sync.bulk_import")
+            .is_some_and(|v| v.to_bytes() == b"on")
+        {
             return pg_sys::Datum::from(0usize);
         }
 
